@@ -1,0 +1,61 @@
+// One lint config for the whole repo. Rules that encode a design decision say why next to them.
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+const sizeBudget = {
+  // Small files and functions keep every module readable in one sitting (see ARCHITECTURE.md, "Style").
+  'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+  'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
+};
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', 'test/conformance/results/**', 'test/bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      eqeqeq: ['error', 'smart'],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['packages/*/src/**/*.ts', 'sidecar/src/**/*.ts', 'webhook/src/**/*.ts'],
+    rules: {
+      ...sizeBudget,
+      // The pure cores must stay free of I/O; see the layering section of ARCHITECTURE.md.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/sidecar/**', '**/webhook/**'], message: 'Programs never import each other.' }] },
+      ],
+    },
+  },
+  {
+    files: ['sidecar/src/router/**/*.ts', 'webhook/src/core/**/*.ts', 'packages/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:http', 'node:https', 'node:net', 'node:child_process', 'node:fs', 'pino', 'prom-client'].map(
+            (name) => ({ name, message: 'Pure modules take no I/O dependencies; do the I/O at the edges.' }),
+          ),
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Tests and tools print progress and results; programs log through pino.
+    files: ['**/test/**/*.ts', 'test/**/*.ts', '**/scripts/**/*.ts', '**/*.mjs'],
+    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  prettier,
+);

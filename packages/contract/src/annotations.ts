@@ -1,0 +1,155 @@
+// The injector's pod annotations: names, what they accept, and how their values are checked.
+// Annotations that configure the bridge are validated with the bridge's own option parsers, so a value the
+// injector admits is always a value the bridge accepts.
+
+import { z } from 'zod';
+
+import { BRIDGE_OPTIONS } from './bridge-options.ts';
+import { type ResourceRequirements } from './defaults.ts';
+import { fail, ok, type Parsed, parseBoolean, parseJsonWith } from './values.ts';
+
+export const ANNOTATIONS = {
+  inject: 'mcp.io/inject',
+  container: 'mcp.io/container',
+  command: 'mcp.io/command',
+  upstream: 'mcp.io/upstream',
+  sessionMode: 'mcp.io/session-mode',
+  port: 'mcp.io/port',
+  warmup: 'mcp.io/warmup',
+  sidecarImage: 'mcp.io/sidecar-image',
+  sidecarResources: 'mcp.io/sidecar-resources',
+  nativeSidecar: 'mcp.io/native-sidecar',
+  status: 'mcp.io/status',
+} as const;
+
+export type AnnotationKey = keyof typeof ANNOTATIONS;
+
+/** Namespace label that turns injection on for a namespace (the webhook's namespaceSelector). */
+export const NAMESPACE_LABEL = 'mcp.io/injection';
+export const NAMESPACE_LABEL_VALUE = 'enabled';
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'not a Kubernetes quantity');
+const cpuAndMemory = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+const resourcesSchema = z.strictObject({ requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() });
+const commandSchema = z.array(z.string().min(1, 'empty strings are not allowed')).min(1, 'the list is empty');
+
+export interface AnnotationSpec<T> {
+  readonly values: string;
+  readonly default: string;
+  readonly description: string;
+  /** A valid example, quoted in error messages as the fix. */
+  readonly example: string;
+  readonly parse: (raw: string) => Parsed<T>;
+}
+
+const annotation = <T>(spec: AnnotationSpec<T>): AnnotationSpec<T> => spec;
+
+export const ANNOTATION_SPECS = {
+  inject: annotation({
+    values: '`"true"` or `"false"`',
+    default: '`"false"`',
+    description: 'Opt the pod in. The namespace must also carry the label `mcp.io/injection=enabled`.',
+    example: '"true"',
+    parse: (raw) => (raw === 'true' || raw === 'false' ? parseBoolean(raw) : fail('expected "true" or "false"')),
+  }),
+  container: annotation({
+    values: 'a container name',
+    default: 'the only container',
+    description: 'The container that runs the stdio MCP server. Required when the pod has several containers.',
+    example: '"server"',
+    parse: (raw) => (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw) ? ok(raw) : fail('expected a container name')),
+  }),
+  command: annotation({
+    values: 'JSON list of strings',
+    default: "the container's `command` + `args`",
+    description: 'The server command when the container spec has no `command` (the image ENTRYPOINT is never looked up).',
+    example: '\'["npx", "-y", "@modelcontextprotocol/server-everything"]\'',
+    parse: (raw) => parseJsonWith(raw, commandSchema, 'a JSON list of strings'),
+  }),
+  upstream: annotation({
+    values: '`stdio`',
+    default: '`stdio`',
+    description: 'How the bridge reaches the server: its stdio, through mcp-shim. HTTP upstreams are not supported yet.',
+    example: '"stdio"',
+    parse: (raw): Parsed<'stdio'> => {
+      if (raw === 'stdio') return ok('stdio');
+      const bridge = BRIDGE_OPTIONS.upstream.parse(raw);
+      return fail(bridge.ok ? 'expected stdio' : bridge.error);
+    },
+  }),
+  sessionMode: annotation({
+    values: '`shared` or `per-session`',
+    default: '`shared`',
+    description: 'Passed to the bridge as `--session-mode`. per-session starts one server process per MCP session.',
+    example: '"per-session"',
+    parse: BRIDGE_OPTIONS.sessionMode.parse,
+  }),
+  port: annotation({
+    values: 'a port number',
+    default: '`8080`',
+    description: 'Port of the injected MCP endpoint; must not clash with ports the pod already declares.',
+    example: '"8080"',
+    parse: (raw) => {
+      const parsed = BRIDGE_OPTIONS.port.parse(raw);
+      return parsed.ok && parsed.value === 0 ? fail('expected a port from 1 to 65535') : parsed;
+    },
+  }),
+  warmup: annotation({
+    values: 'JSON list of `{"method","params"}`',
+    default: '`[]`',
+    description: 'Calls the bridge makes before it reports ready (`--warmup`).',
+    example: '\'[{"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}]\'',
+    parse: BRIDGE_OPTIONS.warmup.parse,
+  }),
+  sidecarImage: annotation({
+    values: 'an image reference',
+    default: "the injector's `--sidecar-image`",
+    description: 'Bridge image for this pod (it also provides mcp-shim).',
+    example: '"ghcr.io/mcp-sidecar/mcp-sidecar:0.1.0"',
+    parse: (raw) => (/^[^\s]+$/.test(raw) ? ok(raw) : fail('expected an image reference without spaces')),
+  }),
+  sidecarResources: annotation<ResourceRequirements>({
+    values: 'JSON `{"requests":{...},"limits":{...}}`',
+    default: 'requests 50m/64Mi, limits 1/256Mi',
+    description: "The bridge container's resources.",
+    example: '\'{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"memory":"256Mi"}}\'',
+    parse: (raw) => parseJsonWith(raw, resourcesSchema, 'JSON resource requirements'),
+  }),
+  nativeSidecar: annotation({
+    values: '`"true"` or `"false"`',
+    default: "the injector's `--sidecar-mode`",
+    description: 'Force the native sidecar layout (an init container with restartPolicy Always) or the classic one.',
+    example: '"false"',
+    parse: (raw) => (raw === 'true' || raw === 'false' ? parseBoolean(raw) : fail('expected "true" or "false"')),
+  }),
+} as const;
+
+export type ConfigAnnotationKey = keyof typeof ANNOTATION_SPECS;
+
+/**
+ * Reads one annotation. `undefined` when absent; otherwise the value or an error message that names the
+ * annotation, the bad value and a valid example, ready to be returned to the user as an admission denial.
+ */
+export function readAnnotation<K extends ConfigAnnotationKey>(
+  annotations: Readonly<Record<string, string>> | undefined,
+  key: K,
+): Parsed<(typeof ANNOTATION_SPECS)[K] extends AnnotationSpec<infer T> ? T : never> | undefined {
+  const name = ANNOTATIONS[key];
+  const raw = annotations?.[name];
+  if (raw === undefined) return undefined;
+  const spec = ANNOTATION_SPECS[key] as AnnotationSpec<unknown>;
+  const parsed = spec.parse(raw);
+  if (parsed.ok) return parsed as never;
+  return fail(`annotation ${name}="${raw}" is invalid: ${parsed.error}. Fix: set ${name}: ${spec.example}`);
+}
+
+/** The README's annotations table, generated from the specs. */
+export function renderAnnotationsMarkdown(): string {
+  const header = ['| Annotation | Values | Default | Description |', '| --- | --- | --- | --- |'];
+  const rows = (Object.keys(ANNOTATION_SPECS) as ConfigAnnotationKey[]).map((key) => {
+    const spec = ANNOTATION_SPECS[key] as AnnotationSpec<unknown>;
+    return `| \`${ANNOTATIONS[key]}\` | ${spec.values} | ${spec.default} | ${spec.description} |`;
+  });
+  const status = `| \`${ANNOTATIONS.status}\` | written by the injector | — | JSON record of what was injected; makes re-invocation idempotent. |`;
+  return [...header, ...rows, status].join('\n');
+}

@@ -1,0 +1,209 @@
+// The bridge's option schema: every flag, its MCP_SIDECAR_* variable, default, parser and description.
+// The bridge parses its command line with it, the injector renders the bridge's args with it, and the README's
+// options table is generated from it, so none of the three can drift from the others.
+
+import { z } from 'zod';
+
+import {
+  fail,
+  formatByteSize,
+  formatDuration,
+  ok,
+  type Parsed,
+  parseByteSize,
+  parseChoice,
+  parseDuration,
+  parseInteger,
+  parseJsonWith,
+  parseList,
+} from './values.ts';
+
+export interface OptionSpec<T> {
+  /** Placeholder shown in help, e.g. `<port>`. */
+  readonly hint: string;
+  readonly default: T;
+  readonly description: string;
+  readonly parse: (raw: string) => Parsed<T>;
+  readonly format: (value: T) => string;
+}
+
+const option = <T>(spec: Omit<OptionSpec<T>, 'format'> & { format?: (value: T) => string }): OptionSpec<T> => ({
+  format: (value) => String(value),
+  ...spec,
+});
+
+export const SESSION_MODES = ['shared', 'per-session'] as const;
+export type SessionMode = (typeof SESSION_MODES)[number];
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A call the bridge makes after the handshake; readiness waits until every one succeeded. */
+export interface WarmupCall {
+  readonly method: string;
+  readonly params?: Record<string, unknown>;
+}
+
+const warmupSchema = z.array(
+  z.strictObject({
+    method: z
+      .string()
+      .min(1)
+      .refine((method) => method !== 'initialize' && !method.startsWith('notifications/'), {
+        message: 'the bridge performs initialize itself; list requests such as tools/list or tools/call',
+      }),
+    params: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
+
+export const parseWarmup = (raw: string): Parsed<readonly WarmupCall[]> =>
+  parseJsonWith(raw, warmupSchema, 'a JSON list of {"method", "params"} objects');
+
+/** Where the upstream MCP server is reached when no command is given. */
+export interface UnixUpstream {
+  readonly kind: 'unix';
+  readonly path: string;
+}
+
+export function parseUpstream(raw: string): Parsed<UnixUpstream | null> {
+  const value = raw.trim();
+  if (value === '') return ok(null);
+  if (value.startsWith('unix:/')) return ok({ kind: 'unix', path: value.slice('unix:'.length) });
+  if (/^https?:\/\//.test(value)) {
+    return fail('HTTP upstreams are not supported yet; use unix:/path/to/socket, or pass a command after --');
+  }
+  return fail('expected unix:/absolute/path/to/socket');
+}
+
+function parseHost(raw: string): Parsed<string> {
+  const value = raw.trim();
+  return /^[A-Za-z0-9.:[\]-]+$/.test(value) ? ok(value) : fail('expected an IP address or a host name');
+}
+
+const RESERVED_PATHS = ['/sse', '/messages'];
+
+function parseEndpointPath(raw: string): Parsed<string> {
+  const value = raw.trim();
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(value)) return fail('expected a URL path such as /mcp');
+  if (RESERVED_PATHS.includes(value)) return fail(`${value} is reserved for the legacy HTTP+SSE transport`);
+  return ok(value);
+}
+
+const port = (fallback: number, what: string): OptionSpec<number> =>
+  option({ hint: '<port>', default: fallback, description: what, parse: (raw) => parseInteger(raw, 0, 65535) });
+
+const duration = (fallback: number, what: string): OptionSpec<number> =>
+  option({ hint: '<duration>', default: fallback, description: what, parse: parseDuration, format: formatDuration });
+
+const list = (what: string): OptionSpec<readonly string[]> =>
+  option({ hint: '<a,b,...>', default: [], description: what, parse: parseList, format: (v) => v.join(',') });
+
+export const BRIDGE_OPTIONS = {
+  host: option({
+    hint: '<address>',
+    default: '127.0.0.1',
+    description: 'Address the MCP endpoint binds to. Loopback by default; use 0.0.0.0 inside a container.',
+    parse: parseHost,
+  }),
+  port: port(8080, 'Port of the MCP endpoint (0 picks a free port).'),
+  path: option({
+    hint: '<path>',
+    default: '/mcp',
+    description: 'Path of the Streamable HTTP endpoint. The legacy HTTP+SSE transport is served at /sse and /messages.',
+    parse: parseEndpointPath,
+  }),
+  adminHost: option({
+    hint: '<address>',
+    default: '127.0.0.1',
+    description: 'Address of the admin endpoints (/livez, /readyz, /status, /metrics).',
+    parse: parseHost,
+  }),
+  adminPort: port(8081, 'Port of the admin endpoints (0 picks a free port).'),
+  upstream: option<UnixUpstream | null>({
+    hint: '<url>',
+    default: null,
+    description: 'Reach the MCP server at unix:/path (an mcp-shim socket) instead of spawning the command after --.',
+    parse: parseUpstream,
+    format: (value) => (value ? `unix:${value.path}` : ''),
+  }),
+  sessionMode: option<SessionMode>({
+    hint: '<mode>',
+    default: 'shared',
+    description: 'shared: every HTTP session uses one upstream. per-session: one upstream (child or connection) each.',
+    parse: (raw) => parseChoice(raw, SESSION_MODES),
+  }),
+  poolMin: option({
+    hint: '<n>',
+    default: 1,
+    description: 'per-session mode: upstreams kept initialized ahead of demand.',
+    parse: (raw) => parseInteger(raw, 0, 1024),
+  }),
+  maxSessions: option({
+    hint: '<n>',
+    default: 64,
+    description: 'Open sessions allowed at once; more get HTTP 503 with Retry-After.',
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  }),
+  sessionIdleTimeout: duration(30 * 60_000, 'Sessions idle this long are ended (their upstream too in per-session mode).'),
+  warmup: option<readonly WarmupCall[]>({
+    hint: '<json>',
+    default: [],
+    description: 'JSON list of {"method","params"} calls that must succeed before /readyz turns 200.',
+    parse: parseWarmup,
+    format: (value) => JSON.stringify(value),
+  }),
+  logLevel: option<LogLevel>({
+    hint: '<level>',
+    default: 'info',
+    description: `Log level: ${LOG_LEVELS.join(', ')}. Message bodies are logged at debug only.`,
+    parse: (raw) => parseChoice(raw, LOG_LEVELS),
+  }),
+  allowedOrigins: list('Extra browser origins allowed to call the endpoint (exact, e.g. https://app.example.com).'),
+  allowedHosts: list('Host header values allowed. Default: loopback names when bound to loopback, any otherwise.'),
+  maxMessageSize: option({
+    hint: '<size>',
+    default: 16 * 1024 * 1024,
+    description: 'Largest JSON-RPC message accepted from a client or from the server (one stdout line).',
+    parse: (raw) => parseByteSize(raw, 1024),
+    format: formatByteSize,
+  }),
+  shutdownGrace: duration(10_000, 'On SIGTERM, how long in-flight requests may take to finish.'),
+  sseKeepalive: duration(15_000, 'Interval of SSE keep-alive comments on open streams.'),
+  eventStoreSize: option({
+    hint: '<n>',
+    default: 256,
+    description: 'Events kept per session for resumption (Last-Event-ID) and for streams no client is reading.',
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  }),
+} as const;
+
+export type BridgeOptionName = keyof typeof BRIDGE_OPTIONS;
+export type BridgeConfig = {
+  readonly [K in BridgeOptionName]: (typeof BRIDGE_OPTIONS)[K] extends OptionSpec<infer T> ? T : never;
+};
+
+/** `adminPort` → `--admin-port`. */
+export const flagOf = (name: BridgeOptionName): string => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** `adminPort` → `MCP_SIDECAR_ADMIN_PORT`. */
+export const envOf = (name: BridgeOptionName): string =>
+  `MCP_SIDECAR_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+export const BRIDGE_OPTION_NAMES = Object.keys(BRIDGE_OPTIONS) as BridgeOptionName[];
+
+export function defaultBridgeConfig(): BridgeConfig {
+  const entries = BRIDGE_OPTION_NAMES.map((name) => [name, BRIDGE_OPTIONS[name].default]);
+  return Object.fromEntries(entries) as BridgeConfig;
+}
+
+/** Renders the given options as bridge flags, e.g. for the injector's container args. */
+export function toBridgeArgs(values: Partial<BridgeConfig>): string[] {
+  const args: string[] = [];
+  for (const name of BRIDGE_OPTION_NAMES) {
+    const value = values[name];
+    if (value === undefined) continue;
+    const spec = BRIDGE_OPTIONS[name] as OptionSpec<typeof value>;
+    args.push(flagOf(name), spec.format(value));
+  }
+  return args;
+}

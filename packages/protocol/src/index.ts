@@ -1,0 +1,28 @@
+// Public surface of @mcp-sidecar/protocol: JSON-RPC framing and classification for MCP. Pure, no I/O.
+
+export { LineReader, type LineReaderEvents } from './framing.ts';
+export {
+  type Classified,
+  classify,
+  ERROR_CODES,
+  errorResponse,
+  idKey,
+  type JsonRpcErrorObject,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  parseMessage,
+  progressTokenOf,
+} from './jsonrpc.ts';
+export {
+  DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
+  isSupportedProtocolVersion,
+  LATEST_PROTOCOL_VERSION,
+  LOGGING_LEVELS,
+  type LoggingLevel,
+  loggingSeverity,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  wantsPrimingEvent,
+} from './versions.ts';

@@ -1,0 +1,136 @@
+// Assembles a running bridge from a parsed configuration: upstreams (shared, or a warm pool), the session
+// table, the MCP and admin HTTP servers. main.ts runs it as a program; tests start it in-process.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { BridgeConfig } from '@mcp-sidecar/contract';
+
+import { createAdminServer } from './admin/admin-server.ts';
+import { healthOf } from './health.ts';
+import type { HttpContext } from './http/context.ts';
+import { RequestGuards } from './http/guards.ts';
+import { createMcpServer } from './http/server.ts';
+import type { Logger } from './log.ts';
+import { Metrics } from './metrics.ts';
+import { SessionManager } from './session/session-manager.ts';
+import { spawnChild } from './upstream/child-connection.ts';
+import type { Connector } from './upstream/connection.ts';
+import { UpstreamPool } from './upstream/pool.ts';
+import { connectUnix } from './upstream/unix-connection.ts';
+import { Upstream } from './upstream/upstream.ts';
+
+export interface Bridge {
+  /** e.g. http://127.0.0.1:8080/mcp */
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly metrics: Metrics;
+  readonly sessions: SessionManager;
+  /** Stops accepting, lets in-flight requests finish within --shutdown-grace, then closes everything. */
+  close(): Promise<void>;
+}
+
+export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
+  const connect = connectorFor(config, command);
+  let sessions: SessionManager | undefined;
+  const parts: { shared?: Upstream; pool?: UpstreamPool } = {};
+  const metrics = new Metrics({
+    sessions: () => sessions?.size ?? 0,
+    inflight: () => sumOpenRequests(sessions),
+    children: () => (parts.shared ? 1 : (sessions?.size ?? 0) + (parts.pool?.status.ready ?? 0)),
+    poolReady: () => parts.pool?.status.ready ?? 0,
+    ready: () => health.readiness().ok,
+  });
+  const createUpstream = (): Upstream =>
+    new Upstream({
+      connect,
+      exclusive: config.sessionMode === 'per-session',
+      restart: config.sessionMode === 'shared',
+      warmup: config.warmup,
+      log,
+      metrics,
+      notifySession: (id, message) => sessions?.notify(id, message),
+    });
+  if (config.sessionMode === 'shared') parts.shared = createUpstream();
+  else parts.pool = new UpstreamPool(createUpstream, config.poolMin, log);
+  sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
+  const ctx: HttpContext = {
+    config,
+    sessions,
+    metrics,
+    log,
+    guards: new RequestGuards(config),
+    legacyWaiting: new Map(),
+    draining: false,
+  };
+  const health = healthOf({ config, command, sessions, ...parts, isDraining: () => ctx.draining });
+  const mcpServer = createMcpServer(ctx);
+  const adminServer = createAdminServer(health, metrics);
+  const [mcpAddress, adminAddress] = await Promise.all([
+    listen(mcpServer, config.port, config.host),
+    listen(adminServer, config.adminPort, config.adminHost),
+  ]);
+  void parts.shared?.keepRunning();
+  parts.pool?.fill();
+  sessions.startTicking();
+  const close = () => shutdown({ config, log, ctx, mcpServer, adminServer, ...parts });
+  return {
+    url: `http://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`,
+    adminUrl: `http://${hostForUrl(config.adminHost)}:${adminAddress.port}`,
+    metrics,
+    sessions,
+    close,
+  };
+}
+
+function connectorFor(config: BridgeConfig, command: readonly string[]): Connector {
+  const upstream = config.upstream;
+  const maxMessageSize = config.maxMessageSize;
+  if (upstream) return (events) => connectUnix({ path: upstream.path, maxMessageSize }, events);
+  return (events) => spawnChild({ command, maxMessageSize }, events);
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+const hostForUrl = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+
+function sumOpenRequests(sessions: SessionManager | undefined): number {
+  let total = 0;
+  for (const session of sessions?.sessions() ?? []) total += session.openRequests;
+  return total;
+}
+
+interface ShutdownParts {
+  readonly config: BridgeConfig;
+  readonly log: Logger;
+  readonly ctx: HttpContext;
+  readonly mcpServer: Server;
+  readonly adminServer: Server;
+  readonly shared?: Upstream;
+  readonly pool?: UpstreamPool;
+}
+
+async function shutdown(parts: ShutdownParts): Promise<void> {
+  const { ctx, log } = parts;
+  if (ctx.draining) return;
+  ctx.draining = true;
+  parts.mcpServer.close();
+  const deadline = Date.now() + parts.config.shutdownGrace;
+  while (sumOpenRequests(ctx.sessions) > 0 && Date.now() < deadline) await sleep(50);
+  const unfinished = sumOpenRequests(ctx.sessions);
+  log.info({ unfinished }, unfinished ? 'grace period over; closing with requests in flight' : 'in-flight requests done');
+  await ctx.sessions.closeAll();
+  await Promise.all([parts.shared?.close(), parts.pool?.close()]);
+  parts.mcpServer.closeAllConnections();
+  parts.adminServer.close();
+  parts.adminServer.closeAllConnections();
+}

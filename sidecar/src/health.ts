@@ -1,0 +1,81 @@
+// What /livez, /readyz and /status say, derived from the live objects at the moment of the probe.
+
+import type { BridgeConfig } from '@mcp-sidecar/contract';
+
+import type { HealthSource, Verdict } from './admin/admin-server.ts';
+import type { SessionManager } from './session/session-manager.ts';
+import type { UpstreamPool } from './upstream/pool.ts';
+import type { Upstream } from './upstream/upstream.ts';
+import { BRIDGE_VERSION } from './version.ts';
+
+export interface HealthParts {
+  readonly config: BridgeConfig;
+  readonly command: readonly string[];
+  readonly sessions: SessionManager;
+  readonly shared?: Upstream;
+  readonly pool?: UpstreamPool;
+  readonly isDraining: () => boolean;
+}
+
+export function healthOf(parts: HealthParts): HealthSource {
+  return {
+    liveness: () => liveness(parts),
+    readiness: () => readiness(parts),
+    status: () => status(parts),
+  };
+}
+
+function liveness({ shared, pool }: HealthParts): Verdict {
+  if (shared?.crashLooping) return { ok: false, reason: `the MCP server keeps failing: ${shared.lastError}` };
+  if (pool?.status.crashLooping) return { ok: false, reason: `warm-ups keep failing: ${pool.status.lastError}` };
+  return { ok: true };
+}
+
+function readiness({ shared, pool, isDraining }: HealthParts): Verdict {
+  if (isDraining()) return { ok: false, reason: 'shutting down' };
+  if (shared) {
+    if (shared.state === 'ready') return { ok: true };
+    const why = shared.lastError ?? 'the first handshake and warm-up have not finished';
+    return { ok: false, reason: `upstream ${shared.state}: ${why}` };
+  }
+  const pooled = pool?.status;
+  if (!pooled || pooled.healthy) return { ok: true };
+  const progress = `${pooled.ready}/${pooled.min} warm upstreams`;
+  return { ok: false, reason: pooled.lastError ? `${progress}; last warm-up failed: ${pooled.lastError}` : progress };
+}
+
+function status(parts: HealthParts): unknown {
+  const { config, sessions, shared, pool } = parts;
+  const list = [...sessions.sessions()].map((session) => ({
+    id: session.id,
+    transport: session.transport,
+    protocolVersion: session.protocolVersion,
+    openRequests: session.openRequests,
+    idleMs: Date.now() - session.lastActivity,
+    upstream: shared ? undefined : upstreamStatus(session.upstream),
+  }));
+  return {
+    version: BRIDGE_VERSION,
+    mode: config.sessionMode,
+    upstream: config.upstream ? `unix:${config.upstream.path}` : { command: parts.command },
+    live: liveness(parts),
+    ready: readiness(parts),
+    shared: shared ? upstreamStatus(shared) : undefined,
+    pool: pool ? { ...pool.status, upstreams: pool.upstreams.map(upstreamStatus) } : undefined,
+    sessions: { open: list.length, max: config.maxSessions, list },
+  };
+}
+
+function upstreamStatus(upstream: Upstream) {
+  const info = upstream.router.initializeResult?.serverInfo;
+  return {
+    state: upstream.state,
+    connection: upstream.description,
+    pid: upstream.pid,
+    protocolVersion: upstream.negotiatedVersion,
+    serverInfo: info,
+    inflight: upstream.router.inflight,
+    sessions: upstream.router.sessionCount,
+    lastError: upstream.lastError,
+  };
+}

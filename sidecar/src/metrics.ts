@@ -1,0 +1,105 @@
+// Prometheus metrics (prefix mcp_sidecar_). Counters and histograms are updated where things happen; gauges
+// are computed from live state at scrape time, so the hot path pays nothing for them.
+
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Methods get their own label value; anything else is "other", so clients cannot explode cardinality. */
+const KNOWN_METHODS = new Set([
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'logging/setLevel',
+  'completion/complete',
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/cancel',
+]);
+
+export const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
+
+export interface LiveState {
+  sessions(): number;
+  inflight(): number;
+  children(): number;
+  poolReady(): number;
+  ready(): boolean;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requestDuration = new Histogram({
+    name: 'mcp_sidecar_request_duration_seconds',
+    help: 'Time from a client request reaching the bridge to its response leaving it, by JSON-RPC method.',
+    labelNames: ['method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [this.registry],
+  });
+  readonly sessionsStarted = counter(this.registry, 'mcp_sidecar_sessions_started_total', 'Sessions opened.', [
+    'transport',
+  ]);
+  readonly sessionsEnded = counter(this.registry, 'mcp_sidecar_sessions_ended_total', 'Sessions ended, by reason.', [
+    'reason',
+  ]);
+  readonly sessionsRejected = counter(
+    this.registry,
+    'mcp_sidecar_sessions_rejected_total',
+    'Session starts refused because --max-sessions was reached.',
+    [],
+  );
+  readonly spawns = counter(this.registry, 'mcp_sidecar_upstream_starts_total', 'Upstream connections started.', []);
+  readonly exits = counter(this.registry, 'mcp_sidecar_upstream_exits_total', 'Upstream connections that ended.', [
+    'expected',
+  ]);
+  readonly restarts = counter(this.registry, 'mcp_sidecar_upstream_restarts_total', 'Shared upstream restarts.', []);
+  readonly dropped = counter(
+    this.registry,
+    'mcp_sidecar_messages_dropped_total',
+    'Messages the bridge could not deliver, by reason (each one is also logged).',
+    ['reason'],
+  );
+  readonly invalidLines = counter(
+    this.registry,
+    'mcp_sidecar_upstream_invalid_lines_total',
+    'Upstream stdout lines skipped because they were not JSON-RPC (or too long).',
+    ['reason'],
+  );
+
+  constructor(live: LiveState) {
+    const registry = this.registry;
+    gauge(registry, 'mcp_sidecar_sessions', 'Open sessions.', () => live.sessions());
+    gauge(registry, 'mcp_sidecar_inflight_requests', 'Requests forwarded upstream and not answered yet.', () =>
+      live.inflight(),
+    );
+    gauge(registry, 'mcp_sidecar_upstream_connections', 'Open upstream connections (child processes).', () =>
+      live.children(),
+    );
+    gauge(registry, 'mcp_sidecar_pool_ready', 'per-session mode: warm upstreams waiting for a session.', () =>
+      live.poolReady(),
+    );
+    gauge(registry, 'mcp_sidecar_ready', '1 when /readyz answers 200.', () => (live.ready() ? 1 : 0));
+  }
+}
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
+  return new Counter<L>({ name, help, labelNames, registers: [registry] });
+}
+
+function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}

@@ -1,0 +1,346 @@
+// The session router: a pure state machine between many HTTP sessions and one upstream MCP connection.
+//
+// Client request ids and progress tokens are rewritten to upstream-unique numbers and restored on the way
+// back, so sessions can reuse the same ids without ever seeing each other's messages. The same router serves
+// per-session mode, where it owns exactly one session (`exclusive`), and shared mode, where many sessions
+// share the upstream. Routing rules (see ARCHITECTURE.md, "Routing"):
+//   response / progress      → the stream of the request they belong to
+//   log message              → the only request in flight, else the GET streams of sessions that asked for
+//                              that level (in exclusive mode the one session gets every log)
+//   server→client request    → the session whose request is the only one in flight, else a clear error to the
+//                              upstream (exclusive mode: the one session's GET stream)
+//   resources/updated        → GET streams of subscribed sessions; list_changed → every session's GET stream
+
+import {
+  type Classified,
+  idKey,
+  type JsonRpcErrorObject,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  progressTokenOf,
+} from '@mcp-sidecar/protocol';
+
+import { ambiguityError, deliver, dropped, missingCapabilityError, notify, result, toUpstream } from './effects.ts';
+import { ListCache } from './list-cache.ts';
+import { SharedState } from './shared-state.ts';
+import type { ClientCapabilities, Effect, Pending, RouterSession } from './types.ts';
+
+export interface RouterOptions {
+  /** One session owns the upstream (per-session mode): it gets every log and unattributed message. */
+  readonly exclusive: boolean;
+}
+
+type Message = Exclude<Classified, { kind: 'invalid' }>;
+
+const CAPABILITY_OF: Readonly<Record<string, keyof ClientCapabilities>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+export class Router<S> {
+  readonly #exclusive: boolean;
+  readonly #sessions = new Map<string, RouterSession<S>>();
+  readonly #pending = new Map<number, Pending<S>>();
+  /** idKey of an upstream server→client request → the session it was sent to. */
+  readonly #serverRequests = new Map<string, RouterSession<S>>();
+  readonly #shared = new SharedState<S>();
+  readonly #lists = new ListCache();
+  #initializeResult: Record<string, unknown> | undefined;
+  #nextId = 1;
+
+  constructor(options: RouterOptions) {
+    this.#exclusive = options.exclusive;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Requests sent upstream and not yet answered, the bridge's own included. */
+  get inflight(): number {
+    return this.#pending.size;
+  }
+
+  get initializeResult(): Readonly<Record<string, unknown>> | undefined {
+    return this.#initializeResult;
+  }
+
+  /** Cache the upstream's InitializeResult; sessions opened afterwards get it without a round trip. */
+  setInitializeResult(value: Record<string, unknown> | undefined): void {
+    this.#initializeResult = value;
+  }
+
+  openSession(id: string, capabilities: ClientCapabilities): void {
+    this.#sessions.set(id, {
+      id,
+      capabilities,
+      logSeverity: -1,
+      subscriptions: new Set(),
+      inflight: new Map(),
+      initializedByBridge: false,
+      serverRequests: new Map(),
+    });
+  }
+
+  hasSession(id: string): boolean {
+    return this.#sessions.has(id);
+  }
+
+  /** Forgets a session: its requests are cancelled upstream, its subscriptions and log level released. */
+  closeSession(id: string): Effect<S>[] {
+    const session = this.#sessions.get(id);
+    if (!session) return [];
+    this.#sessions.delete(id);
+    const effects: Effect<S>[] = [];
+    for (const upstreamId of session.inflight.values()) {
+      this.#pending.delete(upstreamId);
+      const params = { requestId: upstreamId, reason: 'the client session ended' };
+      effects.push(toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params }));
+    }
+    for (const key of session.serverRequests.keys()) this.#serverRequests.delete(key);
+    for (const call of this.#shared.release(session, [...this.#sessions.values()])) {
+      effects.push(this.internalRequest(call.method, call.params).effect);
+    }
+    return effects;
+  }
+
+  /** Routes a message a client sent on `sessionId`; `stream` is where a request's answer must go. */
+  fromClient(sessionId: string, message: Message, stream: S): Effect<S>[] {
+    const session = this.#sessions.get(sessionId);
+    if (!session) return [dropped('unknown_response', `session ${sessionId} is not open`)];
+    switch (message.kind) {
+      case 'request':
+        return this.#clientRequest(session, message.message, stream);
+      case 'notification':
+        return this.#clientNotification(session, message.message);
+      case 'response':
+        return this.#clientResponse(session, message.message);
+    }
+  }
+
+  /** Routes a message the upstream sent. */
+  fromUpstream(message: Message): Effect<S>[] {
+    switch (message.kind) {
+      case 'response':
+        return this.#upstreamResponse(message.message);
+      case 'notification':
+        return this.#upstreamNotification(message.message);
+      case 'request':
+        return this.#serverRequest(message.message);
+    }
+  }
+
+  /** A request from the bridge itself; its answer comes back as an `internal` effect with this id. */
+  internalRequest(method: string, params?: Record<string, unknown>): { id: number; effect: Effect<S> } {
+    const id = this.#nextId++;
+    const entry = { session: null, clientId: id, method, stream: null, clientToken: undefined, target: undefined };
+    this.#pending.set(id, { ...entry, listGeneration: this.#lists.generationFor(method, params) });
+    const message: JsonRpcRequest = params ? { jsonrpc: '2.0', id, method, params } : { jsonrpc: '2.0', id, method };
+    return { id, effect: toUpstream(message) };
+  }
+
+  /**
+   * The upstream connection is gone: every request in flight gets `error` (built per request, so the message
+   * can name the tool), server→client requests are forgotten, caches dropped. Sessions stay open.
+   */
+  upstreamLost(error: (pending: Pending<S>) => JsonRpcErrorObject): Effect<S>[] {
+    const effects: Effect<S>[] = [];
+    for (const [id, pending] of this.#pending) {
+      const failure: JsonRpcResponse = { jsonrpc: '2.0', id: pending.clientId, error: error(pending) };
+      if (!pending.session) effects.push({ kind: 'internal', id, response: failure });
+      else if (pending.stream) effects.push(deliver(pending.stream, failure, true));
+      pending.session?.inflight.clear();
+    }
+    this.#pending.clear();
+    for (const session of this.#sessions.values()) session.serverRequests.clear();
+    this.#serverRequests.clear();
+    this.#lists.clear();
+    this.#initializeResult = undefined;
+    return effects;
+  }
+
+  /** Requests that bring a fresh upstream back to the state sessions expect: subscriptions and log level. */
+  restoreRequests(): { method: string; params: Record<string, unknown> }[] {
+    return this.#shared.restore([...this.#sessions.values()]);
+  }
+
+  #clientRequest(session: RouterSession<S>, request: JsonRpcRequest, stream: S): Effect<S>[] {
+    switch (request.method) {
+      case 'initialize':
+        if (!this.#initializeResult) break;
+        session.initializedByBridge = true;
+        return [deliver(stream, result(request.id, this.#initializeResult), true)];
+      case 'logging/setLevel':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe': {
+        const local = this.#shared.handle(session, request, [...this.#sessions.values()]);
+        if (local !== undefined) return [deliver(stream, result(request.id, local), true)];
+        break;
+      }
+      default: {
+        const cached = this.#lists.lookup(request);
+        if (cached !== undefined) return [deliver(stream, result(request.id, cached), true)];
+      }
+    }
+    return [this.#forward(session, request, stream)];
+  }
+
+  #forward(session: RouterSession<S>, request: JsonRpcRequest, stream: S): Effect<S> {
+    const upstreamId = this.#nextId++;
+    const clientToken = progressTokenOf(request);
+    if (clientToken !== undefined) (request.params!._meta as Record<string, unknown>).progressToken = upstreamId;
+    this.#pending.set(upstreamId, {
+      session,
+      clientId: request.id,
+      method: request.method,
+      stream,
+      clientToken,
+      listGeneration: this.#lists.generationFor(request.method, request.params),
+      target: targetOf(request),
+    });
+    session.inflight.set(idKey(request.id), upstreamId);
+    request.id = upstreamId;
+    return toUpstream(request);
+  }
+
+  #clientNotification(session: RouterSession<S>, notification: JsonRpcNotification): Effect<S>[] {
+    if (notification.method === 'notifications/initialized' && session.initializedByBridge) return [];
+    if (notification.method !== 'notifications/cancelled') return [toUpstream(notification)];
+    const requestId = notification.params?.requestId;
+    const upstreamId = isId(requestId) ? session.inflight.get(idKey(requestId)) : undefined;
+    // Cancelling something already finished (or unknown) is a race the spec says to ignore.
+    if (upstreamId === undefined) return [];
+    const pending = this.#pending.get(upstreamId);
+    this.#pending.delete(upstreamId);
+    session.inflight.delete(idKey(requestId as JsonRpcId));
+    notification.params = { ...notification.params, requestId: upstreamId };
+    const effects: Effect<S>[] = [toUpstream(notification)];
+    if (pending?.stream) effects.push({ kind: 'end', stream: pending.stream });
+    return effects;
+  }
+
+  #clientResponse(session: RouterSession<S>, response: JsonRpcResponse): Effect<S>[] {
+    const key = idKey(response.id);
+    const owner = this.#serverRequests.get(key);
+    if (owner !== session) {
+      const reason = owner ? 'foreign_response' : 'unknown_response';
+      return [dropped(reason, `session ${session.id} answered server request ${JSON.stringify(response.id)}`)];
+    }
+    this.#serverRequests.delete(key);
+    session.serverRequests.delete(key);
+    return [toUpstream(response)];
+  }
+
+  #upstreamResponse(response: JsonRpcResponse): Effect<S>[] {
+    const id = response.id;
+    const pending = typeof id === 'number' ? this.#pending.get(id) : undefined;
+    if (!pending) return [dropped('unknown_response', `response to ${JSON.stringify(id)} matches no request in flight`)];
+    this.#pending.delete(id as number);
+    if (pending.method === 'initialize' && response.result && !pending.session) {
+      this.#initializeResult = response.result as Record<string, unknown>;
+    }
+    this.#lists.store(pending, response);
+    if (!pending.session) return [{ kind: 'internal', id: id as number, response }];
+    pending.session.inflight.delete(idKey(pending.clientId));
+    this.#shared.settle(pending, response);
+    response.id = pending.clientId;
+    return pending.stream ? [deliver(pending.stream, response, true)] : [];
+  }
+
+  #upstreamNotification(notification: JsonRpcNotification): Effect<S>[] {
+    const method = notification.method;
+    if (method === 'notifications/progress') return this.#progress(notification);
+    if (method === 'notifications/message') return this.#log(notification);
+    if (method === 'notifications/cancelled') return this.#serverCancelled(notification);
+    if (method === 'notifications/resources/updated') {
+      const subscribers = this.#shared.subscribersOf(notification.params?.uri);
+      return subscribers.map((id) => notify<S>(id, notification));
+    }
+    if (method.endsWith('/list_changed')) {
+      this.#lists.invalidate(method);
+      return [...this.#sessions.keys()].map((id) => notify<S>(id, notification));
+    }
+    return this.#attribute(notification);
+  }
+
+  #progress(notification: JsonRpcNotification): Effect<S>[] {
+    const token = notification.params?.progressToken;
+    const pending = typeof token === 'number' ? this.#pending.get(token) : undefined;
+    if (!pending?.stream || pending.clientToken === undefined) {
+      return [dropped('unknown_progress', `progress for token ${JSON.stringify(token)} matches no request in flight`)];
+    }
+    notification.params = { ...notification.params, progressToken: pending.clientToken };
+    return [deliver(pending.stream, notification, false)];
+  }
+
+  #log(notification: JsonRpcNotification): Effect<S>[] {
+    const only = this.#onlyClientRequest();
+    if (only) return [deliver(only.stream as S, notification, false)];
+    const recipients = this.#shared.logRecipients(notification.params?.level, this.#sessions.values(), this.#exclusive);
+    return recipients.map((id) => notify<S>(id, notification));
+  }
+
+  /** Anything else the server says: to the only request in flight, or to the session that owns the upstream. */
+  #attribute(message: JsonRpcNotification): Effect<S>[] {
+    const only = this.#onlyClientRequest();
+    if (only) return [deliver(only.stream as S, message, false)];
+    const sole = this.#soleSession();
+    if (sole) return [notify(sole.id, message)];
+    return [dropped('unattributable', `${message.method} with ${this.#pending.size} requests in flight`)];
+  }
+
+  #serverCancelled(notification: JsonRpcNotification): Effect<S>[] {
+    const requestId = notification.params?.requestId;
+    const session = isId(requestId) ? this.#serverRequests.get(idKey(requestId)) : undefined;
+    if (!session) return this.#attribute(notification);
+    const key = idKey(requestId as JsonRpcId);
+    const stream = session.serverRequests.get(key);
+    this.#serverRequests.delete(key);
+    session.serverRequests.delete(key);
+    return [stream ? deliver(stream, notification, false) : notify(session.id, notification)];
+  }
+
+  #serverRequest(request: JsonRpcRequest): Effect<S>[] {
+    // The bridge is the upstream's client: it answers pings itself, which keeps them cheap and unambiguous.
+    if (request.method === 'ping') return [toUpstream(result(request.id, {}))];
+    const only = this.#onlyClientRequest();
+    const session = only?.session ?? this.#soleSession();
+    if (!session) {
+      const detail = `${request.method} from the server with ${this.#pending.size} requests in flight`;
+      return [toUpstream(ambiguityError(request.id, request.method, this.#pending.size)), dropped('unattributable', detail)];
+    }
+    const capability = CAPABILITY_OF[request.method];
+    if (capability && !session.capabilities[capability]) {
+      const error = missingCapabilityError(request.id, request.method, capability);
+      return [toUpstream(error), dropped('capability', `${request.method} for session ${session.id}`)];
+    }
+    const key = idKey(request.id);
+    session.serverRequests.set(key, only?.stream ?? null);
+    this.#serverRequests.set(key, session);
+    return [only?.stream ? deliver(only.stream, request, false) : notify(session.id, request)];
+  }
+
+  /** The one request in flight when it came from a client; undefined when there are none, several, or ours. */
+  #onlyClientRequest(): Pending<S> | undefined {
+    if (this.#pending.size !== 1) return undefined;
+    const only = this.#pending.values().next().value;
+    return only?.session && only.stream ? only : undefined;
+  }
+
+  #soleSession(): RouterSession<S> | undefined {
+    return this.#exclusive && this.#sessions.size === 1 ? this.#sessions.values().next().value : undefined;
+  }
+}
+
+const isId = (value: unknown): value is JsonRpcId =>
+  typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+
+/** The tool, prompt or resource a request is about, for error messages. */
+function targetOf(request: JsonRpcRequest): string | undefined {
+  const params = request.params;
+  const target = params?.name ?? params?.uri;
+  return typeof target === 'string' ? target : undefined;
+}

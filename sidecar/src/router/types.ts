@@ -1,0 +1,62 @@
+// Types shared by the router's modules. The router is a pure state machine: it takes parsed JSON-RPC messages
+// and returns effects; the caller performs them. `S` is the transport's opaque handle for one response stream.
+
+import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '@mcp-sidecar/protocol';
+
+/** Why a message could not be delivered; the caller logs it and counts it in a metric. */
+export type DropReason =
+  | 'unknown_response' // a response whose id matches no request in flight (late, after cancel or restart)
+  | 'unknown_progress' // progress for a token that is not active
+  | 'unattributable' // a message the router cannot tie to one session (shared upstream, ambiguous)
+  | 'foreign_response' // a client answered a server request that was sent to another session
+  | 'capability'; // a server request for a capability the client did not declare
+
+export type Effect<S> =
+  /** Write this message to the upstream server. */
+  | { readonly kind: 'upstream'; readonly message: JsonRpcMessage }
+  /** Send on a request's response stream; `final` marks the response that completes the stream. */
+  | { readonly kind: 'deliver'; readonly stream: S; readonly message: JsonRpcMessage; readonly final: boolean }
+  /** Send on the session's standalone stream (GET), or keep it for that stream if no client is listening. */
+  | { readonly kind: 'notify'; readonly sessionId: string; readonly message: JsonRpcMessage }
+  /** Close a response stream without a response (its request was cancelled). */
+  | { readonly kind: 'end'; readonly stream: S }
+  /** The answer to a request the bridge itself sent (handshake, warm-up, restoring state). */
+  | { readonly kind: 'internal'; readonly id: number; readonly response: JsonRpcResponse }
+  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail: string };
+
+/** The client capabilities the router needs to relay server→client requests. */
+export interface ClientCapabilities {
+  readonly sampling: boolean;
+  readonly elicitation: boolean;
+  readonly roots: boolean;
+}
+
+export const ALL_CAPABILITIES: ClientCapabilities = { sampling: true, elicitation: true, roots: true };
+
+export interface RouterSession<S> {
+  readonly id: string;
+  readonly capabilities: ClientCapabilities;
+  /** Severity rank of the level this session asked for with logging/setLevel; -1 when it never asked. */
+  logSeverity: number;
+  readonly subscriptions: Set<string>;
+  /** Client request id (as idKey) → upstream id, for cancellation. */
+  readonly inflight: Map<string, number>;
+  /** True when the bridge answered this session's initialize itself, so its `initialized` stays here. */
+  initializedByBridge: boolean;
+  /** Streams of server→client requests sent to this session, by the request's idKey. */
+  readonly serverRequests: Map<string, S | null>;
+}
+
+export interface Pending<S> {
+  /** null for a request the bridge itself sent. */
+  readonly session: RouterSession<S> | null;
+  readonly clientId: JsonRpcId;
+  readonly method: string;
+  readonly stream: S | null;
+  /** The client's own progress token, restored on every progress notification. */
+  readonly clientToken: JsonRpcId | undefined;
+  /** List-cache generation when a cacheable list request was sent; undefined when not cacheable. */
+  readonly listGeneration: number | undefined;
+  /** Name of the tool, prompt or resource, for error messages an agent can act on. */
+  readonly target: string | undefined;
+}

@@ -1,0 +1,142 @@
+// The answer to one POSTed request. When the upstream's response is the first thing that comes back, it is
+// sent as a single application/json body (the cheapest form). As soon as anything else has to go out first
+// (progress, a log, a server→client request), or the call runs longer than JSON_WINDOW_MS, the answer turns
+// into an SSE stream: a priming event for 2025-11-25 clients, then events with resumable ids. A client that
+// disconnects is not cancelling (spec 2025-11-25): events keep going to the session's event store, and the
+// client can resume the stream with GET + Last-Event-ID.
+
+import type { ServerResponse } from 'node:http';
+
+import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
+
+import type { ResponseSink } from '../upstream/upstream.ts';
+import { eventId, type EventStore, type StoredEvent } from './event-store.ts';
+import { primingEvent, sseEvent, startSse } from './sse.ts';
+
+/** A pending answer older than this becomes an SSE stream, so it can carry keep-alives and be resumed. */
+export const JSON_WINDOW_MS = 1_000;
+
+/** What a response stream needs from its session. */
+export interface StreamHost {
+  readonly events: EventStore;
+  wantsPriming(): boolean;
+  /** Registers a stream that became SSE (so it can be resumed); returns its stream id. */
+  openStream(stream: ResponseStream): number;
+  closeStream(streamId: number): void;
+  /** An event nobody received was pushed out of the store, or an answer had nowhere to go. */
+  lost(reason: 'queue_overflow' | 'undeliverable'): void;
+}
+
+export class ResponseStream implements ResponseSink {
+  readonly startedAt = performance.now();
+  #res: ServerResponse | null;
+  #mode: 'pending' | 'sse' | 'done' = 'pending';
+  #streamId = -1;
+  readonly #host: StreamHost;
+  readonly #headers: Record<string, string>;
+  readonly #onDone: (stream: ResponseStream, message: JsonRpcMessage | undefined) => void;
+
+  constructor(
+    host: StreamHost,
+    res: ServerResponse,
+    headers: Record<string, string>,
+    onDone: (stream: ResponseStream, message: JsonRpcMessage | undefined) => void,
+  ) {
+    this.#host = host;
+    this.#res = res;
+    this.#headers = headers;
+    this.#onDone = onDone;
+    res.once('close', () => {
+      if (this.#res === res) this.#res = null;
+    });
+  }
+
+  get pending(): boolean {
+    return this.#mode === 'pending';
+  }
+
+  get streaming(): boolean {
+    return this.#mode === 'sse' && this.#res !== null;
+  }
+
+  deliver(message: JsonRpcMessage, final: boolean): void {
+    if (this.#mode === 'done') return;
+    const data = JSON.stringify(message);
+    if (this.#mode === 'pending' && final) {
+      this.#sendJson(data, message);
+      return;
+    }
+    if (this.#mode === 'pending') this.#becomeSse(false);
+    this.#event(data);
+    if (final) this.#finish(message);
+  }
+
+  /** Ends the stream without an answer (its request was cancelled). */
+  end(): void {
+    if (this.#mode === 'done') return;
+    if (this.#mode === 'pending') this.#becomeSse(false);
+    this.#finish(undefined);
+  }
+
+  /** Called periodically: a long call becomes SSE, so keep-alives can flow and the client can resume it. */
+  upgradeIfOlderThan(now: number, windowMs: number): void {
+    if (this.#mode === 'pending' && now - this.startedAt >= windowMs) this.#becomeSse(true);
+  }
+
+  keepalive(comment: string): void {
+    if (this.#mode === 'sse') this.#res?.write(comment);
+  }
+
+  /** A client resumed this stream with GET + Last-Event-ID: replay what it missed, then carry on there. */
+  resume(res: ServerResponse, afterSeq: number, headers: Record<string, string>): void {
+    startSse(res, headers, true);
+    for (const event of this.#host.events.replay(this.#streamId, afterSeq)) writeStored(res, event);
+    this.#res = res;
+    res.once('close', () => {
+      if (this.#res === res) this.#res = null;
+    });
+  }
+
+  #sendJson(data: string, message: JsonRpcMessage): void {
+    this.#mode = 'done';
+    const res = this.#res;
+    if (res) {
+      const length = String(Buffer.byteLength(data));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': length, ...this.#headers });
+      res.end(data);
+    } else {
+      this.#host.lost('undeliverable');
+    }
+    this.#onDone(this, message);
+  }
+
+  #becomeSse(flush: boolean): void {
+    this.#mode = 'sse';
+    this.#streamId = this.#host.openStream(this);
+    if (this.#res) startSse(this.#res, this.#headers, flush);
+    if (this.#host.wantsPriming()) {
+      const { event } = this.#host.events.append(this.#streamId, null, this.#res !== null);
+      this.#res?.write(primingEvent(eventId(event)));
+    }
+  }
+
+  #event(data: string): void {
+    const { event, evicted } = this.#host.events.append(this.#streamId, data, this.#res !== null);
+    if (evicted && !evicted.delivered && evicted.data !== null) this.#host.lost('queue_overflow');
+    this.#res?.write(sseEvent(eventId(event), data));
+  }
+
+  #finish(message: JsonRpcMessage | undefined): void {
+    this.#mode = 'done';
+    this.#host.closeStream(this.#streamId);
+    this.#res?.end();
+    this.#onDone(this, message);
+  }
+}
+
+/** Writes a stored event again (replay); priming events carry no message and are skipped. */
+export function writeStored(res: ServerResponse, event: StoredEvent): void {
+  if (event.data === null) return;
+  res.write(sseEvent(eventId(event), event.data));
+  event.delivered = true;
+}

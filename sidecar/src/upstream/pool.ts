@@ -1,0 +1,112 @@
+// per-session mode's warm pool: `--pool-min` upstreams started, initialized and warmed up ahead of demand, so
+// a new session skips the server's start-up and handshake. Taking one starts a replacement; a pooled upstream
+// that dies while idle is replaced; failed warm-ups are retried with exponential backoff.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { Logger } from '../log.ts';
+import type { Upstream } from './upstream.ts';
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 30_000;
+
+export interface PoolStatus {
+  readonly min: number;
+  readonly ready: number;
+  readonly warming: number;
+  /** The pool reached --pool-min at least once, and the latest warm-up succeeded. */
+  readonly healthy: boolean;
+  readonly lastError: string | undefined;
+  /** Consecutive warm-ups failed often enough to call it a crash loop (reported by /livez). */
+  readonly crashLooping: boolean;
+}
+
+const CRASH_LOOP_FAILURES = 5;
+
+export class UpstreamPool {
+  readonly #create: () => Upstream;
+  readonly #min: number;
+  readonly #log: Logger;
+  readonly #ready: Upstream[] = [];
+  #warming = 0;
+  #filledOnce = false;
+  #failures = 0;
+  #lastError: string | undefined;
+  #stopped = false;
+
+  constructor(create: () => Upstream, min: number, log: Logger) {
+    this.#create = create;
+    this.#min = min;
+    this.#log = log;
+  }
+
+  get status(): PoolStatus {
+    return {
+      min: this.#min,
+      ready: this.#ready.length,
+      warming: this.#warming,
+      healthy: this.#min === 0 || (this.#filledOnce && this.#failures === 0),
+      lastError: this.#lastError,
+      crashLooping: this.#failures >= CRASH_LOOP_FAILURES,
+    };
+  }
+
+  /** The protocol version the pooled upstreams negotiated with the bridge, once one is warm. */
+  get negotiatedVersion(): string | undefined {
+    return this.#ready[0]?.negotiatedVersion;
+  }
+
+  get upstreams(): readonly Upstream[] {
+    return this.#ready;
+  }
+
+  /** Starts warming upstreams until --pool-min are ready or warming. */
+  fill(): void {
+    while (!this.#stopped && this.#ready.length + this.#warming < this.#min) void this.#warmOne();
+  }
+
+  /** A warm upstream that negotiated `protocolVersion`, or undefined (the caller starts a cold one). */
+  take(protocolVersion: unknown): Upstream | undefined {
+    const index = this.#ready.findIndex((upstream) => upstream.negotiatedVersion === protocolVersion);
+    if (index === -1) return undefined;
+    const [upstream] = this.#ready.splice(index, 1);
+    this.fill();
+    return upstream;
+  }
+
+  async close(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(this.#ready.splice(0).map((upstream) => upstream.close()));
+  }
+
+  async #warmOne(): Promise<void> {
+    this.#warming += 1;
+    const upstream = this.#create();
+    try {
+      await upstream.start('warm');
+      this.#failures = 0;
+      this.#lastError = undefined;
+      if (this.#stopped) return void (await upstream.close());
+      upstream.onEnd = () => this.#evict(upstream);
+      this.#ready.push(upstream);
+      if (this.#ready.length >= this.#min) this.#filledOnce = true;
+    } catch (error) {
+      this.#failures += 1;
+      this.#lastError = error instanceof Error ? error.message : String(error);
+      const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
+      this.#log.error({ err: this.#lastError, retryInMs: delay }, 'warm-up of a pooled upstream failed');
+      await sleep(delay * (0.5 + Math.random() / 2));
+    } finally {
+      this.#warming -= 1;
+    }
+    this.fill();
+  }
+
+  /** A pooled upstream died while waiting for a session. */
+  #evict(upstream: Upstream): void {
+    const index = this.#ready.indexOf(upstream);
+    if (index !== -1) this.#ready.splice(index, 1);
+    this.#log.warn({ upstream: upstream.description }, 'a pooled upstream ended while idle; replacing it');
+    this.fill();
+  }
+}

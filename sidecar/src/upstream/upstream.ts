@@ -1,0 +1,315 @@
+// One upstream MCP connection and its router: starts it, performs the bridge's own handshake and warm-up
+// (warm mode), applies the router's effects, fails requests clearly when the connection ends, and in shared
+// mode restarts it with exponential backoff and jitter, restoring the sessions' subscriptions and log level.
+
+import { ERROR_CODES, type JsonRpcErrorObject, type JsonRpcMessage, type JsonRpcResponse } from '@mcp-sidecar/protocol';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { WarmupCall } from '@mcp-sidecar/contract';
+
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { Router } from '../router/router.ts';
+import type { DropReason, Effect, Pending } from '../router/types.ts';
+import type { ConnectionEnd, Connector, UpstreamConnection, UpstreamMessage } from './connection.ts';
+import { warmUp } from './warmup.ts';
+
+/** Where the router delivers a request's messages: a POST response stream, or the legacy SSE stream. */
+export interface ResponseSink {
+  deliver(message: JsonRpcMessage, final: boolean): void;
+  end(): void;
+}
+
+export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
+
+export interface UpstreamOptions {
+  readonly connect: Connector;
+  /** per-session mode: one session owns this upstream. */
+  readonly exclusive: boolean;
+  /** shared mode: restart after the connection ends. */
+  readonly restart: boolean;
+  readonly warmup: readonly WarmupCall[];
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** Delivers a message on a session's standalone (GET) stream. */
+  readonly notifySession: (sessionId: string, message: JsonRpcMessage) => void;
+}
+
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 10_000;
+/** A restarted upstream that stays up this long resets the backoff. */
+const STABLE_AFTER_MS = 30_000;
+/** Consecutive failures that make a crash loop. */
+const CRASH_LOOP_FAILURES = 5;
+/** Internal requests (handshake, warm-up) may wait this long; npx may be downloading the server first. */
+const INTERNAL_TIMEOUT_MS = 120_000;
+
+export class Upstream {
+  readonly router: Router<ResponseSink>;
+  /** Called when the connection ended for good (not restarting); set by whoever owns the upstream now. */
+  onEnd: ((end: ConnectionEnd) => void) | undefined;
+  #state: UpstreamState = 'starting';
+  #connection: UpstreamConnection | undefined;
+  #lastEnd: ConnectionEnd | undefined;
+  #lastError: string | undefined;
+  #failures = 0;
+  #readySince = 0;
+  #cold = false;
+  readonly #internal = new Map<number, (response: JsonRpcResponse) => void>();
+  #readyWaiters: (() => void)[] = [];
+  readonly #options: UpstreamOptions;
+
+  constructor(options: UpstreamOptions) {
+    this.#options = options;
+    this.router = new Router({ exclusive: options.exclusive });
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  /** Why the upstream is not ready, for /readyz and /status. */
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /**
+   * True after repeated failures with no stable run in between (each start failed, or crashed within
+   * STABLE_AFTER_MS of becoming ready); /livez reports it so the platform sees the crash loop.
+   */
+  get crashLooping(): boolean {
+    const stable = this.#state === 'ready' && Date.now() - this.#readySince >= STABLE_AFTER_MS;
+    return this.#failures >= CRASH_LOOP_FAILURES && !stable;
+  }
+
+  get description(): string | undefined {
+    return this.#connection?.description;
+  }
+
+  get pid(): number | undefined {
+    return this.#connection?.pid;
+  }
+
+  get negotiatedVersion(): string | undefined {
+    const version = this.router.initializeResult?.protocolVersion;
+    return typeof version === 'string' ? version : undefined;
+  }
+
+  /**
+   * One attempt to connect. `warm`: also perform the handshake and warm-up, resolving once ready. `cold`:
+   * resolve once connected, leaving the handshake to the session's client. Rejects when it failed.
+   */
+  async start(mode: 'warm' | 'cold'): Promise<void> {
+    this.#cold = mode === 'cold';
+    this.#state = 'starting';
+    const connection = this.#open();
+    this.#connection = connection;
+    if (this.#cold) {
+      this.#state = 'ready';
+      return;
+    }
+    try {
+      await warmUp(this, this.#options.warmup);
+      this.#becameReady();
+    } catch (error) {
+      this.#lastError = this.#lastEnd && connection.ended ? `the MCP server ${this.#lastEnd.description}` : errorText(error);
+      this.#failures += 1;
+      this.#state = 'failed';
+      this.#connection = undefined; // its end is this attempt's failure, not a new event
+      await connection.close();
+      throw new Error(this.#lastError);
+    }
+  }
+
+  /** shared mode: start, and keep retrying with exponential backoff and jitter until ready or stopped. */
+  async keepRunning(): Promise<void> {
+    while (this.#state !== 'stopped') {
+      try {
+        await this.start('warm');
+        this.#options.log.info({ upstream: this.description }, 'upstream ready');
+        return;
+      } catch (error) {
+        if (this.#stopped()) return;
+        this.#state = 'restarting';
+        const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, this.#failures - 1));
+        const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+        this.#options.log.error({ err: errorText(error), retryInMs: delay }, 'upstream not ready; retrying');
+        await sleep(delay);
+        this.#options.metrics.restarts.inc();
+      }
+    }
+  }
+
+  /** Routes a client message; requests that cannot reach the upstream are answered with an error at once. */
+  fromClient(sessionId: string, message: UpstreamMessage, sink: ResponseSink): void {
+    if (this.#state !== 'ready') {
+      if (message.kind === 'request') sink.deliver(this.#unavailable(message.message.id), true);
+      return;
+    }
+    this.#apply(this.router.fromClient(sessionId, message, sink));
+  }
+
+  closeSession(sessionId: string): void {
+    this.#apply(this.router.closeSession(sessionId));
+  }
+
+  /** Sends a request as the bridge itself and waits for its answer. */
+  request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse> {
+    const { id, effect } = this.router.internalRequest(method, params);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#internal.delete(id);
+        reject(new Error(`${method} got no answer within ${INTERNAL_TIMEOUT_MS / 1000} s`));
+      }, INTERNAL_TIMEOUT_MS);
+      this.#internal.set(id, (response) => {
+        clearTimeout(timer);
+        resolve(response);
+      });
+      this.#apply([effect]);
+    });
+  }
+
+  notifyUpstream(method: string): void {
+    this.#connection?.send({ jsonrpc: '2.0', method });
+  }
+
+  async close(): Promise<void> {
+    this.#state = 'stopped';
+    await this.#connection?.close();
+  }
+
+  #open(): UpstreamConnection {
+    this.#options.metrics.spawns.inc();
+    const log = this.#options.log;
+    const connection = this.#options.connect({
+      onMessage: (message) => this.#apply(this.router.fromUpstream(message)),
+      onInvalidLine: (line, reason) => {
+        this.#options.metrics.invalidLines.inc({ reason: 'not_json_rpc' });
+        log.warn({ upstream: this.description, reason, line: line.slice(0, 200) }, 'skipped a stdout line that is not JSON-RPC');
+      },
+      onOversize: (bytes, head) => this.#oversize(bytes, head),
+      onStderr: (line) => log.info({ upstream: this.description, stream: 'stderr' }, line),
+      onEnd: (end) => this.#ended(connection, end),
+    });
+    log.info({ upstream: connection.description }, 'upstream started');
+    return connection;
+  }
+
+  #apply(effects: readonly Effect<ResponseSink>[]): void {
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'upstream':
+          this.#connection?.send(effect.message);
+          break;
+        case 'deliver':
+          effect.stream.deliver(effect.message, effect.final);
+          break;
+        case 'notify':
+          this.#options.notifySession(effect.sessionId, effect.message);
+          break;
+        case 'end':
+          effect.stream.end();
+          break;
+        case 'internal':
+          this.#internal.get(effect.id)?.(effect.response);
+          this.#internal.delete(effect.id);
+          break;
+        case 'dropped':
+          this.#dropped(effect.reason, effect.detail);
+      }
+    }
+  }
+
+  #dropped(reason: DropReason, detail: string): void {
+    this.#options.metrics.dropped.inc({ reason });
+    this.#options.log.warn({ upstream: this.description, reason }, `message not delivered: ${detail}`);
+  }
+
+  /** An over-long message: if its id can be read, its request gets an error instead of waiting forever. */
+  #oversize(bytes: number, head: string): void {
+    this.#options.metrics.invalidLines.inc({ reason: 'too_long' });
+    const id = /"id"\s*:\s*(\d+)/.exec(head)?.[1];
+    this.#options.log.error({ upstream: this.description, bytes, id }, 'skipped a message over --max-message-size');
+    if (id === undefined) return;
+    const error = {
+      code: ERROR_CODES.internalError,
+      message: `the MCP server's answer was ${bytes} bytes or more, over mcp-sidecar's --max-message-size; raise the limit or ask for less data`,
+    };
+    this.#apply(this.router.fromUpstream({ kind: 'response', message: { jsonrpc: '2.0', id: Number(id), error } }));
+  }
+
+  #ended(connection: UpstreamConnection, end: ConnectionEnd): void {
+    this.#lastEnd = end;
+    if (connection !== this.#connection) return;
+    const stage = this.#state;
+    this.#options.metrics.exits.inc({ expected: String(stage === 'stopped') });
+    if (stage !== 'stopped') {
+      const log = { upstream: connection.description, exitCode: end.exitCode, signal: end.signal };
+      this.#options.log.error(log, `the MCP server ${end.description}`);
+    }
+    const restarting = this.#options.restart && stage === 'ready';
+    // During start-up this fails the handshake's own requests, and start() reports the failure.
+    this.#apply(this.router.upstreamLost((pending) => this.#lostError(pending, end, restarting)));
+    if (stage === 'starting') return;
+    if (stage === 'ready') {
+      this.#lastError = `the MCP server ${end.description}`;
+      this.#failures = Date.now() - this.#readySince < STABLE_AFTER_MS ? this.#failures + 1 : 1;
+    }
+    if (restarting) {
+      this.#state = 'restarting';
+      this.#options.metrics.restarts.inc();
+      void this.keepRunning();
+      return;
+    }
+    if (stage !== 'stopped') this.#state = 'failed';
+    this.onEnd?.(end);
+  }
+
+  /** Resolves true once the upstream is ready, or false after `timeoutMs`. */
+  whenReady(timeoutMs: number): Promise<boolean> {
+    if (this.#state === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#readyWaiters = this.#readyWaiters.filter((waiter) => waiter !== done);
+        resolve(false);
+      }, timeoutMs);
+      this.#readyWaiters.push(done);
+    });
+  }
+
+  /** Read through a method: the state changes while awaiting, which narrowing cannot see. */
+  #stopped(): boolean {
+    return this.#state === 'stopped';
+  }
+
+  #becameReady(): void {
+    this.#state = 'ready';
+    this.#lastError = undefined;
+    this.#readySince = Date.now();
+    for (const waiter of this.#readyWaiters.splice(0)) waiter();
+  }
+
+  #lostError(pending: Pending<ResponseSink>, end: ConnectionEnd, restarting: boolean): JsonRpcErrorObject {
+    const what = pending.target ? `${pending.method} '${pending.target}'` : pending.method;
+    const advice = restarting
+      ? 'mcp-sidecar is restarting it; retry the request in a moment'
+      : 'start a new session (initialize) to get a new server process';
+    const data = { exitCode: end.exitCode, signal: end.signal };
+    return { code: ERROR_CODES.serverError, message: `the MCP server ${end.description} while handling ${what}; ${advice}`, data };
+  }
+
+  #unavailable(id: JsonRpcResponse['id']): JsonRpcResponse {
+    const cause = this.#lastEnd ? ` after it ${this.#lastEnd.description}` : '';
+    const message =
+      this.#state === 'restarting' || this.#state === 'starting'
+        ? `the MCP server is restarting${cause}; retry the request in a moment`
+        : `the MCP server is not running${cause}; start a new session (initialize)`;
+    return { jsonrpc: '2.0', id, error: { code: ERROR_CODES.serverError, message } };
+  }
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

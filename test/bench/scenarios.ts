@@ -1,0 +1,128 @@
+// The measurements themselves: steady-state throughput on one session, new-session latency, idle-session memory.
+import { CLK_TCK, machineTicks, readStat, treeCpuSeconds, treeMemory } from './proc-stats.ts';
+import type { RunningTarget } from './target-process.ts';
+import type { IdleSessionsResult, NewSessionResult, ThroughputResult } from './types.ts';
+import { runWrk, socketErrors, threadsFor } from './wrk.ts';
+
+const MB = 1024;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Creates the session wrk will use, and checks the target really proxies: tools/list and an echo round trip. */
+export async function openBenchSession(target: RunningTarget): Promise<string> {
+  const { client, def } = target;
+  const { sessionId } = await client.initialize();
+  if (def.kind === 'bare') return sessionId ?? '';
+  if (!sessionId) throw new Error('initialize response carried no Mcp-Session-Id header');
+  const list = (await client.request('tools/list', {}, sessionId)) as { tools?: { name?: string }[] };
+  if (!list.tools?.some((tool) => tool.name === 'echo')) throw new Error('tools/list does not include "echo"');
+  const text = `bench-check-${Date.now()}`;
+  const call = (await client.request('tools/call', { name: 'echo', arguments: { message: text } }, sessionId)) as {
+    content?: { text?: string }[];
+  };
+  if (call.content?.[0]?.text !== text) throw new Error(`tools/call echo returned ${JSON.stringify(call)}`);
+  return sessionId;
+}
+
+export type LoadOptions = { session: string; connections: number; durationS: number; idBase: number; marker: string };
+
+type CpuSample = { target: number; self: number; box: { busy: number; total: number } };
+
+// The runner's own ticks include wrk's once wrk has been reaped (cutime/cstime), so self = runner + wrk.
+function sampleCpu(root: number): CpuSample {
+  return { target: treeCpuSeconds(root), self: (readStat(process.pid)?.ticks ?? 0) / CLK_TCK, box: machineTicks() };
+}
+
+/** Machine CPU (seconds) used by neither the target tree, nor wrk, nor the runner: other load on the box. */
+function foreignCpu(before: CpuSample, after: CpuSample): { busy: number; foreign: number } {
+  const busySeconds = (after.box.busy - before.box.busy) / CLK_TCK;
+  const ours = after.target - before.target + (after.self - before.self);
+  const total = Math.max(1, after.box.total - before.box.total);
+  return {
+    busy: (after.box.busy - before.box.busy) / total,
+    foreign: Math.max(0, busySeconds - ours) / (total / CLK_TCK),
+  };
+}
+
+export async function throughput(target: RunningTarget, load: LoadOptions): Promise<ThroughputResult> {
+  const root = target.group.pid;
+  const before = sampleCpu(root);
+  const wrk = await runWrk({ url: target.url, ...load });
+  const after = sampleCpu(root);
+  const errors = wrk.non2xx + socketErrors(wrk);
+  const ok = Math.max(0, wrk.requests - wrk.non2xx);
+  const cpuSeconds = after.target - before.target;
+  const { busy, foreign } = foreignCpu(before, after);
+  return {
+    connections: load.connections,
+    threads: threadsFor(load.connections),
+    durationS: load.durationS,
+    callsPerSecond: ok / (wrk.duration_us / 1e6),
+    p50Ms: wrk.latency_us.p50 / 1000,
+    p99Ms: wrk.latency_us.p99 / 1000,
+    errors,
+    cpuSeconds,
+    cpuMsPerCall: ok > 0 ? (cpuSeconds * 1000) / ok : NaN,
+    machineBusy: busy,
+    foreignLoad: foreign,
+    memory: treeMemory(root),
+    wrk,
+  };
+}
+
+/** N sequential fresh sessions: initialize + notifications/initialized + tools/list, timed end to end. */
+export async function newSessions(target: RunningTarget, count: number): Promise<NewSessionResult> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const { sessionId } = await target.client.initialize();
+    await target.client.request('tools/list', {}, sessionId);
+    samples.push(performance.now() - started);
+    // Untimed: per-session bridges keep a child per session, and 50 idle children would skew later figures.
+    await target.client.deleteSession(sessionId).catch(() => undefined);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    sessions: count,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    meanMs: samples.reduce((a, b) => a + b, 0) / count,
+    maxMs: sorted[sorted.length - 1]!,
+    samplesMs: samples.map((ms) => Math.round(ms * 100) / 100),
+  };
+}
+
+/** Opens `count` sessions (initialize + initialized, a few at a time) and leaves them idle; reports bridge RSS. */
+export async function idleSessions(target: RunningTarget, count: number, barMb: number): Promise<IdleSessionsResult> {
+  const root = target.group.pid;
+  const before = treeMemory(root);
+  const started = performance.now();
+  let opened = 0;
+  const worker = async (): Promise<void> => {
+    while (opened < count) {
+      opened++;
+      const { sessionId } = await target.client.initialize();
+      if (!sessionId) throw new Error('initialize response carried no Mcp-Session-Id header');
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  const openSeconds = (performance.now() - started) / 1000;
+  await sleep(2000); // let the heap settle: we want resident memory of idle sessions, not of the burst
+  const after = treeMemory(root);
+  const rssAfterMb = after.rootRssKb / MB;
+  return {
+    sessions: count,
+    rssBeforeMb: before.rootRssKb / MB,
+    rssAfterMb,
+    peakRssMb: after.rootHwmKb / MB,
+    treeRssAfterMb: after.treeRssKb / MB,
+    openSeconds,
+    barMb,
+    withinBar: rssAfterMb <= barMb,
+  };
+}

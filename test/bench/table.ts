@@ -1,0 +1,113 @@
+// Plain-text tables, one per scenario, with each target's ratio to the best peer and to the bare ceiling.
+import type { NewSessionResult, TargetResult, ThroughputResult } from './types.ts';
+
+type Row = { label: string; cells: string[] } | { label: string; note: string };
+
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const mb = (kb: number): string => fixed(kb / 1024, 1);
+
+export function ratio(value: number | undefined, reference: number | undefined): string {
+  if (value === undefined || reference === undefined || !Number.isFinite(value) || !(reference > 0)) return '–';
+  const x = value / reference;
+  return `${x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2)}×`;
+}
+
+function render(title: string, headers: string[], rows: Row[]): string {
+  const widths = headers.map((h) => h.length);
+  for (const row of rows) {
+    if ('cells' in row) row.cells.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
+  }
+  const labelWidth = Math.max(6, ...rows.map((row) => row.label.length));
+  const line = (label: string, cells: string[]): string =>
+    [label.padEnd(labelWidth), ...cells.map((cell, i) => cell.padStart(widths[i]!))].join('  ');
+  const out = [title, line('target', headers), '-'.repeat(line('', headers).length)];
+  for (const row of rows) {
+    out.push('cells' in row ? line(row.label, row.cells) : `${row.label.padEnd(labelWidth)}  ${row.note}`);
+  }
+  return out.join('\n');
+}
+
+function unavailable(target: TargetResult): Row {
+  // First line says what happened; the last one is usually the target's own last log line, i.e. why.
+  const lines = (target.reason ?? 'no result').split('\n').filter((line) => line.trim() !== '');
+  const joined = lines.length > 1 ? `${lines[0]} | log: ${lines[lines.length - 1]!.trim()}` : (lines[0] ?? '');
+  const reason = joined.length > 160 ? `${joined.slice(0, 157)}...` : joined;
+  return { label: target.label, note: target.available ? `failed: ${reason}` : `not available: ${reason}` };
+}
+
+/** The best peer figure: highest for "more is better" metrics, lowest otherwise. */
+function bestPeer(results: TargetResult[], pick: (t: TargetResult) => number | undefined, higher: boolean) {
+  const values = results
+    .filter((t) => t.kind === 'peer')
+    .map(pick)
+    .filter((v): v is number => v !== undefined && Number.isFinite(v));
+  if (values.length === 0) return undefined;
+  return higher ? Math.max(...values) : Math.min(...values);
+}
+
+const runAt = (t: TargetResult, c: number): ThroughputResult | undefined =>
+  t.throughput.find((r) => r.connections === c);
+
+export function throughputTable(results: TargetResult[], connections: number, durationS: number): string {
+  const peerCalls = bestPeer(results, (t) => runAt(t, connections)?.callsPerSecond, true);
+  const peerCpu = bestPeer(results, (t) => runAt(t, connections)?.cpuMsPerCall, false);
+  const bareCalls = results.find((t) => t.kind === 'bare')?.throughput.find((r) => r.connections === connections);
+  const headers = ['calls/s', '÷ best peer', '÷ bare', 'p50 ms', 'p99 ms', 'errors', 'CPU s', 'CPU ms/call'];
+  headers.push('÷ best peer', 'RSS MB', 'tree MB', 'other load');
+  const rows = results.map((t): Row => {
+    const r = runAt(t, connections);
+    if (!r) return unavailable(t);
+    const cells = [
+      int(r.callsPerSecond),
+      ratio(r.callsPerSecond, peerCalls),
+      ratio(r.callsPerSecond, bareCalls?.callsPerSecond),
+    ];
+    cells.push(fixed(r.p50Ms, 2), fixed(r.p99Ms, 2), int(r.errors), fixed(r.cpuSeconds, 2), fixed(r.cpuMsPerCall, 3));
+    cells.push(ratio(r.cpuMsPerCall, peerCpu), mb(r.memory.rootHwmKb), mb(r.memory.treeHwmKb));
+    cells.push(`${Math.round(r.foreignLoad * 100)}%`);
+    return { label: t.label, cells };
+  });
+  const threads = connections === 1 ? 1 : 2;
+  const noun = connections === 1 ? 'connection' : 'connections';
+  return render(
+    `Throughput: tools/call echo, ${connections} ${noun} (wrk -t${threads} -c${connections}), ${durationS} s, one session`,
+    headers,
+    rows,
+  );
+}
+
+export function newSessionTable(results: TargetResult[], count: number): string {
+  const pick = (t: TargetResult): NewSessionResult | undefined => t.newSession;
+  const peer = bestPeer(results, (t) => pick(t)?.p50Ms, false);
+  const bare = results.find((t) => t.kind === 'bare')?.newSession?.p50Ms;
+  const headers = ['p50 ms', 'p99 ms', 'mean ms', 'max ms', 'p50 ÷ best peer', 'p50 ÷ bare'];
+  const rows = results.map((t): Row => {
+    const r = pick(t);
+    if (!r) return unavailable(t);
+    const cells = [fixed(r.p50Ms, 2), fixed(r.p99Ms, 2), fixed(r.meanMs, 2), fixed(r.maxMs, 2)];
+    return { label: t.label, cells: [...cells, ratio(r.p50Ms, peer), ratio(r.p50Ms, bare)] };
+  });
+  const title = `New session: ${count} × (initialize + notifications/initialized + tools/list), sequential, fresh sessions`;
+  return render(title, headers, rows);
+}
+
+export function idleSessionsTable(results: TargetResult[]): string | undefined {
+  const rows: Row[] = [];
+  let title = '';
+  for (const t of results) {
+    const r = t.idleSessions;
+    if (r) {
+      const perSession = ((r.rssAfterMb - r.rssBeforeMb) * 1024) / r.sessions;
+      const verdict = r.withinBar ? `ok (≤ ${r.barMb} MB)` : `OVER ${r.barMb} MB`;
+      title = `Idle sessions: ${int(r.sessions)} open sessions, bridge RSS (issue bar ≤ ${r.barMb} MB)`;
+      const cells = [fixed(r.rssBeforeMb, 1), fixed(r.rssAfterMb, 1), fixed(perSession, 1), fixed(r.peakRssMb, 1)];
+      rows.push({ label: t.label, cells: [...cells, fixed(r.openSeconds, 1), verdict] });
+    } else if (t.id === 'sidecar-shared') {
+      rows.push(unavailable(t));
+      title ||= 'Idle sessions: bridge RSS with many open sessions (mcp-sidecar shared only)';
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return render(title, ['RSS before MB', 'RSS after MB', 'KB/session', 'peak MB', 'open s', 'verdict'], rows);
+}

@@ -1,0 +1,135 @@
+// The systems under test and how to start each one in front of the same echo server.
+// Peers run in their fastest reasonable configuration (quiet logs, no features our bridge lacks) so that the
+// ratios we print are conservative; our bridge runs with its defaults.
+import { existsSync, realpathSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
+// BENCH_SIDECAR_ENTRY points the mcp-sidecar rows at another entry (a build, a branch checkout). Not MCP_SIDECAR_*:
+// the bridge reads that prefix for its own options.
+export const SIDECAR_ENTRY = process.env['BENCH_SIDECAR_ENTRY'] ?? join(REPO_ROOT, 'sidecar', 'src', 'main.ts');
+
+export type TargetId = 'bare' | 'sidecar-shared' | 'sidecar-per-session' | 'supergateway' | 'mcp-proxy';
+export type TargetKind = 'bare' | 'ours' | 'peer';
+
+export type LaunchContext = {
+  port: number;
+  adminPort: number;
+  /** argv of the echo server, absolute paths, ending in the run marker. */
+  echo: string[];
+  maxSessions: number;
+};
+
+export type Launch = { command: string; args: string[] };
+
+export type TargetDef = {
+  id: TargetId;
+  label: string;
+  kind: TargetKind;
+  /** ours: GET /readyz on the admin port; everyone else: a successful initialize on /mcp. */
+  readiness: 'readyz' | 'initialize';
+  /** Why the target cannot be started at all (checked before spawning), or undefined. */
+  missing: () => string | undefined;
+  launch: (ctx: LaunchContext) => Launch;
+};
+
+export const TARGET_IDS: TargetId[] = ['bare', 'sidecar-shared', 'sidecar-per-session', 'supergateway', 'mcp-proxy'];
+
+/** Resolve an installed CLI to its JS entry, so the pid we measure is node itself, not a shell wrapper. */
+function binEntry(name: string): string | undefined {
+  const link = join(REPO_ROOT, 'node_modules', '.bin', name);
+  return existsSync(link) ? realpathSync(link) : undefined;
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function sidecar(mode: 'shared' | 'per-session'): TargetDef {
+  return {
+    id: mode === 'shared' ? 'sidecar-shared' : 'sidecar-per-session',
+    label: `mcp-sidecar ${mode}`,
+    kind: 'ours',
+    readiness: 'readyz',
+    missing: () => (existsSync(SIDECAR_ENTRY) ? undefined : `entry file ${SIDECAR_ENTRY} not found`),
+    launch: (ctx) => ({
+      command: process.execPath,
+      args: [
+        '--conditions=source',
+        SIDECAR_ENTRY,
+        ...['--host', '127.0.0.1', '--port', String(ctx.port), '--admin-port', String(ctx.adminPort)],
+        ...['--session-mode', mode, '--max-sessions', String(ctx.maxSessions)],
+        '--',
+        ...ctx.echo,
+      ],
+    }),
+  };
+}
+
+const bare: TargetDef = {
+  id: 'bare',
+  label: 'bare node:http',
+  kind: 'bare',
+  readiness: 'initialize',
+  missing: () => undefined,
+  launch: (ctx) => ({
+    command: process.execPath,
+    args: [join(BENCH_DIR, 'bare-server.ts'), '--host', '127.0.0.1', '--port', String(ctx.port)],
+  }),
+};
+
+const supergateway: TargetDef = {
+  id: 'supergateway',
+  label: 'supergateway --stateful',
+  kind: 'peer',
+  readiness: 'initialize',
+  missing: () => (binEntry('supergateway') ? undefined : 'node_modules/.bin/supergateway not installed'),
+  launch: (ctx) => ({
+    command: process.execPath,
+    args: [
+      binEntry('supergateway')!,
+      // --stdio takes one shell command line (supergateway spawns it with shell: true).
+      ...['--stdio', ctx.echo.map(shellQuote).join(' ')],
+      ...['--outputTransport', 'streamableHttp', '--stateful', '--streamableHttpPath', '/mcp'],
+      // Default logging is "info", which prints every message; "none" gives the peer its best numbers.
+      ...['--port', String(ctx.port), '--logLevel', 'none'],
+    ],
+  }),
+};
+
+const mcpProxy: TargetDef = {
+  id: 'mcp-proxy',
+  label: 'mcp-proxy',
+  kind: 'peer',
+  readiness: 'initialize',
+  missing: () => (binEntry('mcp-proxy') ? undefined : 'node_modules/.bin/mcp-proxy not installed'),
+  launch: (ctx) => ({
+    command: process.execPath,
+    args: [
+      binEntry('mcp-proxy')!,
+      ...['--host', '127.0.0.1', '--port', String(ctx.port), '--server', 'stream', '--streamEndpoint', '/mcp'],
+      // Resumability is a feature our bridge does not offer; without the event store the peer does less work.
+      '--no-eventStore',
+      '--',
+      ...ctx.echo,
+    ],
+  }),
+};
+
+export const TARGETS: TargetDef[] = [bare, sidecar('shared'), sidecar('per-session'), supergateway, mcpProxy];
+
+/** A loopback port that was free a moment ago (the usual bind-to-0 trick; the tiny race is acceptable here). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}

@@ -1,0 +1,11 @@
+import { createPatch } from 'rfc6902';
+const a = { metadata: { annotations: { 'a/b': 'x' } }, spec: { containers: [{ name: 'c', command: ['x'] }, { name: 'd' }] } };
+const b = structuredClone(a);
+b.metadata.annotations['mcp.io/status'] = '{}';
+b.spec.containers[0].command = ['/mcp/bin/mcp-shim', '--', 'x'];
+b.spec.initContainers = [{ name: 'i' }];
+b.spec.containers.push({ name: 'e' });
+console.log(JSON.stringify(createPatch(a, b), null, 1));
+const c = { spec: { containers: [{name: 'a', command: ['x','y']}] } };
+const d = { spec: { containers: [{name: 'a', command: ['s','--l','/s','--','x','y']}] } };
+console.log(JSON.stringify(createPatch(c, d)));

@@ -1,0 +1,11 @@
+import { generate } from 'selfsigned';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+let t = Date.now();
+const ca = await generate([{ name: 'commonName', value: 'mcp-injector-ca' }], { keyType: 'ec', algorithm: 'sha256', notAfterDate: new Date(Date.now() + 3650*864e5), extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }] });
+console.log('ca ms', Date.now() - t); t = Date.now();
+const leaf = await generate([{ name: 'commonName', value: 'mcp-injector.ns.svc' }], { keyType: 'ec', algorithm: 'sha256', ca: { key: ca.private, cert: ca.cert }, extensions: [{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, critical: true }, { name: 'extKeyUsage', serverAuth: true }, { name: 'subjectAltName', altNames: [{ type: 2, value: 'mcp-injector' }, { type: 2, value: 'mcp-injector.ns.svc' }, { type: 7, ip: '127.0.0.1' }] }] });
+console.log('leaf ms', Date.now() - t);
+const c = new X509Certificate(leaf.cert); const caX = new X509Certificate(ca.cert);
+console.log(c.subjectAltName, c.issuer, c.validTo, c.verify(caX.publicKey), caX.ca, c.checkIssued(caX));
+console.log(leaf.private.slice(0, 40));
+createPrivateKey(leaf.private);

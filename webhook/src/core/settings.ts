@@ -1,0 +1,54 @@
+// Reads every configuration annotation of a pod through the contract's parsers. All invalid annotations are reported
+// at once, so a user fixes them in one round trip instead of one denial per annotation.
+
+import {
+  DEFAULT_SIDECAR_RESOURCES,
+  type Parsed,
+  PORTS,
+  readAnnotation,
+  type ResourceRequirements,
+  type SessionMode,
+  type WarmupCall,
+} from '@mcp-sidecar/contract';
+
+import type { InjectorConfig, SidecarMode } from './config.ts';
+
+export interface PodSettings {
+  /** mcp.io/container, when set. */
+  readonly container: string | undefined;
+  /** mcp.io/command, when set. */
+  readonly command: readonly string[] | undefined;
+  readonly port: number;
+  /** Passed to the bridge only when annotated. */
+  readonly sessionMode: SessionMode | undefined;
+  readonly warmup: readonly WarmupCall[] | undefined;
+  readonly image: string;
+  readonly resources: ResourceRequirements;
+  readonly mode: SidecarMode;
+  /** Where the layout came from, so a denial can name the right fix. */
+  readonly modeSource: 'annotation' | 'config';
+}
+
+export type SettingsResult = { readonly ok: true; readonly settings: PodSettings } | { readonly ok: false; readonly message: string };
+
+export function readSettings(annotations: Readonly<Record<string, string>>, config: InjectorConfig): SettingsResult {
+  const problems: string[] = [];
+  const value = <T>(parsed: Parsed<T> | undefined): T | undefined => {
+    if (parsed?.ok === false) problems.push(parsed.error);
+    return parsed?.ok ? parsed.value : undefined;
+  };
+  value(readAnnotation(annotations, 'upstream')); // only "stdio" is accepted; nothing else to configure
+  const native = value(readAnnotation(annotations, 'nativeSidecar'));
+  const settings: PodSettings = {
+    container: value(readAnnotation(annotations, 'container')),
+    command: value(readAnnotation(annotations, 'command')),
+    port: value(readAnnotation(annotations, 'port')) ?? PORTS.mcp,
+    sessionMode: value(readAnnotation(annotations, 'sessionMode')),
+    warmup: value(readAnnotation(annotations, 'warmup')),
+    image: value(readAnnotation(annotations, 'sidecarImage')) ?? config.sidecarImage,
+    resources: value(readAnnotation(annotations, 'sidecarResources')) ?? DEFAULT_SIDECAR_RESOURCES,
+    mode: native === undefined ? config.sidecarMode : native ? 'native' : 'classic',
+    modeSource: native === undefined ? 'config' : 'annotation',
+  };
+  return problems.length > 0 ? { ok: false, message: problems.join('; ') } : { ok: true, settings };
+}

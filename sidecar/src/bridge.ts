@@ -33,12 +33,14 @@ export interface Bridge {
 
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
   const connect = connectorFor(config, command);
-  let sessions: SessionManager | undefined;
+  // The metrics' gauges and the upstreams' routing reach the session table through this late-bound reference:
+  // the table itself needs both to be built first.
+  const late: { sessions?: SessionManager } = {};
   const parts: { shared?: Upstream; pool?: UpstreamPool } = {};
   const metrics = new Metrics({
-    sessions: () => sessions?.size ?? 0,
-    inflight: () => sumOpenRequests(sessions),
-    children: () => (parts.shared ? 1 : (sessions?.size ?? 0) + (parts.pool?.status.ready ?? 0)),
+    sessions: () => late.sessions?.size ?? 0,
+    inflight: () => sumOpenRequests(late.sessions),
+    children: () => (parts.shared ? 1 : (late.sessions?.size ?? 0) + (parts.pool?.status.ready ?? 0)),
     poolReady: () => parts.pool?.status.ready ?? 0,
     ready: () => health.readiness().ok,
   });
@@ -50,11 +52,12 @@ export async function startBridge(config: BridgeConfig, command: readonly string
       warmup: config.warmup,
       log,
       metrics,
-      notifySession: (id, message) => sessions?.notify(id, message),
+      notifySession: (id, message) => late.sessions?.notify(id, message),
     });
   if (config.sessionMode === 'shared') parts.shared = createUpstream();
   else parts.pool = new UpstreamPool(createUpstream, config.poolMin, log);
-  sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
+  const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
+  late.sessions = sessions;
   const ctx: HttpContext = {
     config,
     sessions,
@@ -127,7 +130,10 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
   const deadline = Date.now() + parts.config.shutdownGrace;
   while (sumOpenRequests(ctx.sessions) > 0 && Date.now() < deadline) await sleep(50);
   const unfinished = sumOpenRequests(ctx.sessions);
-  log.info({ unfinished }, unfinished ? 'grace period over; closing with requests in flight' : 'in-flight requests done');
+  log.info(
+    { unfinished },
+    unfinished ? 'grace period over; closing with requests in flight' : 'in-flight requests done',
+  );
   await ctx.sessions.closeAll();
   await Promise.all([parts.shared?.close(), parts.pool?.close()]);
   parts.mcpServer.closeAllConnections();

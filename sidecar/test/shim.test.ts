@@ -24,6 +24,7 @@ const shimBin = join(shimDir, 'build', 'mcp-shim');
 const fixture = fileURLToPath(new URL('./fixtures/shim-echo.mjs', import.meta.url));
 const echoServer = [process.execPath, fixture];
 const isRoot = process.getuid?.() === 0;
+const canUnsharePid = spawnSync('unshare', ['--pid', '--fork', '--kill-child', 'true']).status === 0;
 
 interface Shim {
   proc: ChildProcess;
@@ -31,6 +32,8 @@ interface Shim {
   sock: string;
   log: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** False when a launcher put the shim in its own PID namespace: logged pids are not ours then. */
+  hostPids: boolean;
 }
 
 interface Client {
@@ -67,6 +70,7 @@ afterEach(() => {
   for (const client of clients.splice(0)) client.socket.destroy();
   for (const shim of shims.splice(0)) {
     if (shim.proc.exitCode === null && shim.proc.signalCode === null) shim.proc.kill('SIGKILL');
+    if (!shim.hostPids) continue;
     for (const match of shim.log().matchAll(/started pid (\d+)/g)) serverPids.add(Number(match[1]));
   }
   // Servers and grandchildren left by a failed test: kill their groups, but only if the pid is still ours.
@@ -90,6 +94,11 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000)
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+function childrenOf(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text === '' ? [] : text.split(' ').map(Number);
 }
 
 function readCmdline(pid: number): string {
@@ -126,20 +135,22 @@ interface StartOptions {
   spawn?: SpawnOptions;
   /** Start through `sh -c SCRIPT shim args...` (the script must exec "$0" "$@"). */
   shell?: string;
+  /** Start as `...launcher shim args...` (e.g. unshare). */
+  launcher?: string[];
 }
 
 async function startShim(args: string[], options: StartOptions = {}): Promise<Shim> {
   const sock = join(dir, 'run', 'stdio.sock');
   const argv = ['--listen', sock, ...args, '--', ...(options.command ?? echoServer)];
-  const [file, fileArgs] =
-    options.shell === undefined ? [shimBin, argv] : ['/bin/sh', ['-c', options.shell, shimBin, ...argv]];
+  const shellArgs = options.shell === undefined ? [] : ['/bin/sh', '-c', options.shell];
+  const [file, ...fileArgs] = [...(options.launcher ?? []), ...shellArgs, shimBin, ...argv] as [string, ...string[]];
   const proc = spawn(file, fileArgs, { ...options.spawn, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const shim: Shim = { proc, pid: proc.pid!, sock, log: () => log, exited };
+  const shim: Shim = { proc, pid: proc.pid!, sock, log: () => log, exited, hostPids: !options.launcher };
   shims.push(shim);
   await waitFor(() => log.includes('listening on') || proc.exitCode !== null, 'the shim to listen');
   expect(log).toContain(`listening on ${sock}`);
@@ -393,6 +404,34 @@ describe('mcp-shim shutdown and reaping', () => {
     shim.proc.kill('SIGTERM');
     expect(await shim.exited).toEqual({ code: 0, signal: null });
     await waitGone(grandchild!, 'the grandchild');
+  });
+
+  // The real deployment: the shim is PID 1 of the container's PID namespace, so orphans come to it
+  // because it is init, not because of the subreaper flag. Needs CAP_SYS_ADMIN for unshare --pid.
+  test.skipIf(!canUnsharePid)('as PID 1 of a PID namespace it adopts an orphan and stops it on SIGTERM', async () => {
+    const shim = await startShim([], {
+      launcher: ['unshare', '--pid', '--fork', '--kill-child'],
+      command: [...echoServer, '--grandchild', '0'],
+    });
+    expect(shim.log()).toMatch(/listening on .* \(pid 1\)\n/);
+    const [shimPid] = childrenOf(shim.pid); // shim.pid is unshare; its only child is the shim
+    const client = await openClient(shim.sock);
+    client.send('{"jsonrpc":"2.0","id":1,"method":"ping"}');
+    expect(await client.nextLine()).toBe('{"jsonrpc":"2.0","id":1,"method":"ping"}');
+    const [serverPid] = childrenOf(shimPid!);
+    await waitFor(() => childrenOf(serverPid!).length === 1, 'the server to spawn its grandchild');
+    const [grandchild] = childrenOf(serverPid!);
+    serverPids.add(grandchild!);
+
+    await close(client);
+    await waitFor(() => /pid 2 exited with code 0\n/.test(shim.log()), 'the server (pid 2 inside) to exit');
+    await waitFor(() => childrenOf(shimPid!).includes(grandchild!), 'PID 1 to adopt the grandchild');
+    expect(readCmdline(grandchild!)).toContain('setInterval');
+
+    process.kill(shimPid!, 'SIGTERM');
+    expect(await shim.exited).toEqual({ code: 0, signal: null }); // unshare passes on the shim's status
+    expect(shim.log()).toContain('all servers stopped');
+    await waitGone(grandchild!, 'the adopted grandchild');
   });
 
   test('exited servers and their orphaned grandchildren are reaped while the shim keeps running', async () => {

@@ -29,7 +29,9 @@ describe.each(['per-session', 'shared'] as const)('conformance 0.1.16, --session
     // The suite's dns-rebinding check needs a localhost URL, which the bridge's 127.0.0.1 bind provides.
     const outputDir = await mkdtemp(join(tmpdir(), `conformance-${mode}-`));
     const run = await runConformance({ url: bridge.url, expectedFailures: BASELINE, outputDir, onOutput: () => {} });
-    const failed = run.failed.map((name) => `${name}: ${JSON.stringify(run.scenarios.find((s) => s.scenario === name)?.checks)}`);
+    const failed = run.failed.map(
+      (name) => `${name}: ${JSON.stringify(run.scenarios.find((s) => s.scenario === name)?.checks)}`,
+    );
     expect(failed).toEqual([]);
     expect(run.passed).toHaveLength(ACTIVE_SCENARIOS);
     expect(run.exitCode).toBe(0);

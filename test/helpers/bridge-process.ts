@@ -33,10 +33,14 @@ export interface BridgeProcess {
 }
 
 /** Spawns `mcp-sidecar <args>` on free ports and resolves once it listens (and, by default, is ready). */
-export async function spawnBridge(args: readonly string[], options: { waitReady?: boolean } = {}): Promise<BridgeProcess> {
+export async function spawnBridge(
+  args: readonly string[],
+  options: { waitReady?: boolean; env?: Record<string, string> } = {},
+): Promise<BridgeProcess> {
   const child = spawn(NODE, ['--conditions=source', BRIDGE_MAIN, '--port', '0', '--admin-port', '0', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -44,7 +48,11 @@ export async function spawnBridge(args: readonly string[], options: { waitReady?
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const urls = await waitFor(() => startupUrls(output), 20_000, () => `bridge did not start:\n${output}`);
+  const urls = await waitFor(
+    () => startupUrls(output),
+    20_000,
+    () => `bridge did not start:\n${output}`,
+  );
   const bridge: BridgeProcess = {
     ...urls,
     child,
@@ -77,7 +85,11 @@ export async function startInProcess(overrides: Partial<BridgeConfig>, command: 
 
 export async function waitUntilReady(adminUrl: string, timeoutMs = 30_000): Promise<void> {
   await waitFor(
-    async () => (await fetch(`${adminUrl}/readyz`).then((r) => r.ok, () => false)) || undefined,
+    async () =>
+      (await fetch(`${adminUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )) || undefined,
     timeoutMs,
     () => `${adminUrl}/readyz did not turn 200 within ${timeoutMs} ms`,
   );

@@ -62,14 +62,16 @@ export const ANNOTATION_SPECS = {
   command: annotation({
     values: 'JSON list of strings',
     default: "the container's `command` + `args`",
-    description: 'The server command when the container spec has no `command` (the image ENTRYPOINT is never looked up).',
+    description:
+      'The server command when the container spec has no `command` (the image ENTRYPOINT is never looked up).',
     example: '\'["npx", "-y", "@modelcontextprotocol/server-everything"]\'',
     parse: (raw) => parseJsonWith(raw, commandSchema, 'a JSON list of strings'),
   }),
   upstream: annotation({
     values: '`stdio`',
     default: '`stdio`',
-    description: 'How the bridge reaches the server: its stdio, through mcp-shim. HTTP upstreams are not supported yet.',
+    description:
+      'How the bridge reaches the server: its stdio, through mcp-shim. HTTP upstreams are not supported yet.',
     example: '"stdio"',
     parse: (raw): Parsed<'stdio'> => {
       if (raw === 'stdio') return ok('stdio');

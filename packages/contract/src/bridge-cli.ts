@@ -52,7 +52,10 @@ interface Flags {
 }
 
 function readFlags(args: readonly string[]): Flags | string {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean' }> = {
+    help: { type: 'boolean' },
+    version: { type: 'boolean' },
+  };
   for (const name of BRIDGE_OPTION_NAMES) options[flagOf(name).slice(2)] = { type: 'string' };
   try {
     const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
@@ -79,7 +82,11 @@ function describeParseError(error: unknown, args: readonly string[]): string {
   return detail;
 }
 
-function resolveOption(name: BridgeOptionName, flagValue: string | undefined, env: Readonly<Record<string, string | undefined>>) {
+function resolveOption(
+  name: BridgeOptionName,
+  flagValue: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+) {
   const spec = BRIDGE_OPTIONS[name] as OptionSpec<unknown>;
   const envValue = env[envOf(name)];
   const raw = flagValue ?? envValue;
@@ -121,7 +128,12 @@ export function renderOptionsMarkdown(): string {
   const header = ['| Flag | Environment variable | Default | Description |', '| --- | --- | --- | --- |'];
   const rows = BRIDGE_OPTION_NAMES.map((name) => {
     const spec = BRIDGE_OPTIONS[name] as OptionSpec<unknown>;
-    const cells = [`\`${flagOf(name)} ${spec.hint}\``, `\`${envOf(name)}\``, `\`${shownDefault(name)}\``, spec.description];
+    const cells = [
+      `\`${flagOf(name)} ${spec.hint}\``,
+      `\`${envOf(name)}\``,
+      `\`${shownDefault(name)}\``,
+      spec.description,
+    ];
     return `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
   });
   return [...header, ...rows].join('\n');

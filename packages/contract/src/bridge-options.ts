@@ -144,7 +144,10 @@ export const BRIDGE_OPTIONS = {
     description: 'Open sessions allowed at once; more get HTTP 503 with Retry-After.',
     parse: (raw) => parseInteger(raw, 1, 1_000_000),
   }),
-  sessionIdleTimeout: duration(30 * 60_000, 'Sessions idle this long are ended (their upstream too in per-session mode).'),
+  sessionIdleTimeout: duration(
+    30 * 60_000,
+    'Sessions idle this long are ended (their upstream too in per-session mode).',
+  ),
   warmup: option<readonly WarmupCall[]>({
     hint: '<json>',
     default: [],

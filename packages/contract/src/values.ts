@@ -2,7 +2,7 @@
 // Each parser returns a result instead of throwing, and its error says what was expected, so every caller
 // can prefix the name the user actually typed (a flag, an env var or an annotation).
 
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 

@@ -7,7 +7,13 @@ export const LATEST_PROTOCOL_VERSION = '2025-11-25';
 export const DEFAULT_NEGOTIATED_PROTOCOL_VERSION = '2025-03-26';
 
 /** Session-era revisions, newest first; the same list as the TypeScript SDK v1 (checked by a test). */
-export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'] as const;
+export const SUPPORTED_PROTOCOL_VERSIONS = [
+  '2025-11-25',
+  '2025-06-18',
+  '2025-03-26',
+  '2024-11-05',
+  '2024-10-07',
+] as const;
 
 export const isSupportedProtocolVersion = (version: string): boolean =>
   (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version);
@@ -16,7 +22,16 @@ export const isSupportedProtocolVersion = (version: string): boolean =>
 export const wantsPrimingEvent = (version: string): boolean => version >= '2025-11-25';
 
 /** MCP logging levels (RFC 5424 severities), least severe first. */
-export const LOGGING_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+export const LOGGING_LEVELS = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+] as const;
 export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
 
 /** Severity rank of a level, or -1 when the value is not a level. */

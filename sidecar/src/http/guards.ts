@@ -38,12 +38,18 @@ export class RequestGuards {
   checkCaller(headers: IncomingHttpHeaders): Refusal | undefined {
     const origin = headers.origin;
     if (origin !== undefined && !this.#originAllowed(origin)) {
-      return { status: 403, message: `Forbidden: Origin ${origin} is not allowed; start the bridge with --allowed-origins ${origin} to allow it` };
+      return {
+        status: 403,
+        message: `Forbidden: Origin ${origin} is not allowed; start the bridge with --allowed-origins ${origin} to allow it`,
+      };
     }
     const host = headers.host;
     if (!this.#hostAllowed(host)) {
       const shown = host ?? '(none)';
-      return { status: 403, message: `Forbidden: Host ${shown} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it` };
+      return {
+        status: 403,
+        message: `Forbidden: Host ${shown} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+      };
     }
     return undefined;
   }
@@ -78,7 +84,10 @@ export function checkPostAccept(accept: string | undefined): Refusal | undefined
   const json = types.some((type) => type === 'application/json' || type === 'application/*' || type === '*/*');
   const sse = types.some((type) => type === 'text/event-stream' || type === 'text/*' || type === '*/*');
   if (json && sse) return undefined;
-  return { status: 406, message: 'Not Acceptable: the Accept header must list both application/json and text/event-stream' };
+  return {
+    status: 406,
+    message: 'Not Acceptable: the Accept header must list both application/json and text/event-stream',
+  };
 }
 
 export function checkGetAccept(accept: string | undefined): Refusal | undefined {
@@ -90,7 +99,10 @@ export function checkGetAccept(accept: string | undefined): Refusal | undefined 
 export function checkContentType(contentType: string | undefined): Refusal | undefined {
   const type = (contentType?.split(';')[0] ?? '').trim().toLowerCase();
   if (type === 'application/json') return undefined;
-  return { status: 415, message: 'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json' };
+  return {
+    status: 415,
+    message: 'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json',
+  };
 }
 
 /** Unsupported versions are refused; a missing header means the session's own (spec: assume 2025-03-26). */
@@ -99,5 +111,8 @@ export function checkProtocolVersion(header: string | string[] | undefined): Ref
   const version = Array.isArray(header) ? header[0] : header;
   if (version !== undefined && isSupportedProtocolVersion(version)) return undefined;
   const supported = SUPPORTED_PROTOCOL_VERSIONS.join(', ');
-  return { status: 400, message: `Bad Request: unsupported MCP-Protocol-Version "${version}"; this bridge serves ${supported}` };
+  return {
+    status: 400,
+    message: `Bad Request: unsupported MCP-Protocol-Version "${version}"; this bridge serves ${supported}`,
+  };
 }

@@ -18,7 +18,8 @@ export const LEGACY_SSE_PATH = '/sse';
 export const LEGACY_MESSAGES_PATH = '/messages';
 
 export function handleLegacySse(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): void {
-  if (req.method !== 'GET') return replyError(res, 405, 'Method Not Allowed: open the stream with GET', { headers: { allow: 'GET' } });
+  if (req.method !== 'GET')
+    return replyError(res, 405, 'Method Not Allowed: open the stream with GET', { headers: { allow: 'GET' } });
   const refusal = checkGetAccept(req.headers.accept);
   if (refusal) return replyError(res, refusal.status, refusal.message);
   const id = randomUUID();
@@ -32,18 +33,31 @@ export function handleLegacySse(ctx: HttpContext, req: IncomingMessage, res: Ser
   });
 }
 
-export async function handleLegacyMessage(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) {
-  if (req.method !== 'POST') return replyError(res, 405, 'Method Not Allowed: POST messages here', { headers: { allow: 'POST' } });
+export async function handleLegacyMessage(
+  ctx: HttpContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+) {
+  if (req.method !== 'POST')
+    return replyError(res, 405, 'Method Not Allowed: POST messages here', { headers: { allow: 'POST' } });
   const id = query.get('sessionId') ?? '';
   const body = await readBody(req, ctx.config.maxMessageSize);
   if (!body) return replyError(res, 413, 'Payload Too Large: the message is over --max-message-size');
   const message = parseMessage(body.toString('utf8'));
   if (message.kind === 'invalid') {
-    return replyError(res, 400, `Bad Request: not a JSON-RPC message (${message.reason})`, { code: ERROR_CODES.invalidRequest });
+    return replyError(res, 400, `Bad Request: not a JSON-RPC message (${message.reason})`, {
+      code: ERROR_CODES.invalidRequest,
+    });
   }
   if (message.kind === 'request' && message.message.method === 'initialize') {
     const stream = ctx.legacyWaiting.get(id);
-    if (!stream) return replyError(res, 404, `Not Found: no open SSE stream for session ${id}; connect to ${LEGACY_SSE_PATH} first`);
+    if (!stream)
+      return replyError(
+        res,
+        404,
+        `Not Found: no open SSE stream for session ${id}; connect to ${LEGACY_SSE_PATH} first`,
+      );
     const opened = await ctx.sessions.open('legacy', message.message, id);
     if ('status' in opened) return replyError(res, opened.status, `Service Unavailable: ${opened.message}`);
     ctx.legacyWaiting.delete(id);
@@ -52,7 +66,12 @@ export async function handleLegacyMessage(ctx: HttpContext, req: IncomingMessage
     return replyEmpty(res, 202);
   }
   const session = ctx.sessions.get(id);
-  if (!session?.legacy) return replyError(res, 404, `Not Found: session ${id} does not exist or has ended; reconnect to ${LEGACY_SSE_PATH}`);
+  if (!session?.legacy)
+    return replyError(
+      res,
+      404,
+      `Not Found: session ${id} does not exist or has ended; reconnect to ${LEGACY_SSE_PATH}`,
+    );
   session.lastActivity = Date.now();
   session.upstream.fromClient(id, message, session.legacy);
   replyEmpty(res, 202);

@@ -64,9 +64,14 @@ async function handlePost(ctx: HttpContext, req: IncomingMessage, res: ServerRes
 async function readMessage(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<Message | undefined> {
   const body = await readBody(req, ctx.config.maxMessageSize);
   if (!body) {
-    replyError(res, 413, `Payload Too Large: the message is over --max-message-size (${ctx.config.maxMessageSize} bytes)`, {
-      headers: { connection: 'close' },
-    });
+    replyError(
+      res,
+      413,
+      `Payload Too Large: the message is over --max-message-size (${ctx.config.maxMessageSize} bytes)`,
+      {
+        headers: { connection: 'close' },
+      },
+    );
     return undefined;
   }
   const message = parseMessage(body.toString('utf8'));
@@ -79,7 +84,10 @@ async function readMessage(ctx: HttpContext, req: IncomingMessage, res: ServerRe
 async function initialize(ctx: HttpContext, message: Message & { kind: 'request' }, res: ServerResponse) {
   const id = message.message.id;
   if (ctx.draining) {
-    return replyError(res, 503, 'Service Unavailable: mcp-sidecar is shutting down', { id, headers: { 'retry-after': '1' } });
+    return replyError(res, 503, 'Service Unavailable: mcp-sidecar is shutting down', {
+      id,
+      headers: { 'retry-after': '1' },
+    });
   }
   const opened = await ctx.sessions.open('streamable', message.message);
   if ('status' in opened) {
@@ -112,7 +120,11 @@ function handleGet(ctx: HttpContext, req: IncomingMessage, res: ServerResponse):
   const lastEventId = Array.isArray(header) ? header[0] : header;
   if (lastEventId === undefined) {
     if (session.standalone.attached) {
-      return replyError(res, 409, 'Conflict: this session already has a GET stream open; resume with Last-Event-ID instead');
+      return replyError(
+        res,
+        409,
+        'Conflict: this session already has a GET stream open; resume with Last-Event-ID instead',
+      );
     }
     return session.standalone.attach(res, undefined, headers);
   }

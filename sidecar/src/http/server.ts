@@ -29,7 +29,11 @@ async function dispatch(ctx: HttpContext, req: IncomingMessage, res: ServerRespo
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   const known = path === ctx.config.path || path === LEGACY_SSE_PATH || path === LEGACY_MESSAGES_PATH;
   if (!known) {
-    return replyError(res, 404, `Not Found: the MCP endpoint is ${ctx.config.path} (legacy HTTP+SSE: ${LEGACY_SSE_PATH})`);
+    return replyError(
+      res,
+      404,
+      `Not Found: the MCP endpoint is ${ctx.config.path} (legacy HTTP+SSE: ${LEGACY_SSE_PATH})`,
+    );
   }
   const refusal = ctx.guards.checkCaller(req.headers);
   if (refusal) return replyError(res, refusal.status, refusal.message);

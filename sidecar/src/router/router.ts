@@ -237,7 +237,8 @@ export class Router<S> {
   #upstreamResponse(response: JsonRpcResponse): Effect<S>[] {
     const id = response.id;
     const pending = typeof id === 'number' ? this.#pending.get(id) : undefined;
-    if (!pending) return [dropped('unknown_response', `response to ${JSON.stringify(id)} matches no request in flight`)];
+    if (!pending)
+      return [dropped('unknown_response', `response to ${JSON.stringify(id)} matches no request in flight`)];
     this.#pending.delete(id as number);
     if (pending.method === 'initialize' && response.result && !pending.session) {
       this.#initializeResult = response.result as Record<string, unknown>;
@@ -310,7 +311,10 @@ export class Router<S> {
     const session = only?.session ?? this.#soleSession();
     if (!session) {
       const detail = `${request.method} from the server with ${this.#pending.size} requests in flight`;
-      return [toUpstream(ambiguityError(request.id, request.method, this.#pending.size)), dropped('unattributable', detail)];
+      return [
+        toUpstream(ambiguityError(request.id, request.method, this.#pending.size)),
+        dropped('unattributable', detail),
+      ];
     }
     const capability = CAPABILITY_OF[request.method];
     if (capability && !session.capabilities[capability]) {

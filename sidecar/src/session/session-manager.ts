@@ -75,7 +75,11 @@ export class SessionManager {
   }
 
   /** Opens a session for an initialize request; the request itself is then routed like any other. */
-  async open(transport: Transport, initialize: JsonRpcRequest, id: string = randomUUID()): Promise<Session | OpenRefusal> {
+  async open(
+    transport: Transport,
+    initialize: JsonRpcRequest,
+    id: string = randomUUID(),
+  ): Promise<Session | OpenRefusal> {
     const max = this.#options.config.maxSessions;
     if (this.#sessions.size + this.#opening >= max) {
       this.#options.metrics.sessionsRejected.inc();

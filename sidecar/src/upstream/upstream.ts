@@ -112,12 +112,13 @@ export class Upstream {
       await warmUp(this, this.#options.warmup);
       this.#becameReady();
     } catch (error) {
-      this.#lastError = this.#lastEnd && connection.ended ? `the MCP server ${this.#lastEnd.description}` : errorText(error);
+      this.#lastError =
+        this.#lastEnd && connection.ended ? `the MCP server ${this.#lastEnd.description}` : errorText(error);
       this.#failures += 1;
       this.#state = 'failed';
       this.#connection = undefined; // its end is this attempt's failure, not a new event
       await connection.close();
-      throw new Error(this.#lastError);
+      throw new Error(this.#lastError, { cause: error });
     }
   }
 
@@ -185,7 +186,10 @@ export class Upstream {
       onMessage: (message) => this.#apply(this.router.fromUpstream(message)),
       onInvalidLine: (line, reason) => {
         this.#options.metrics.invalidLines.inc({ reason: 'not_json_rpc' });
-        log.warn({ upstream: this.description, reason, line: line.slice(0, 200) }, 'skipped a stdout line that is not JSON-RPC');
+        log.warn(
+          { upstream: this.description, reason, line: line.slice(0, 200) },
+          'skipped a stdout line that is not JSON-RPC',
+        );
       },
       onOversize: (bytes, head) => this.#oversize(bytes, head),
       onStderr: (line) => log.info({ upstream: this.description, stream: 'stderr' }, line),
@@ -299,7 +303,11 @@ export class Upstream {
       ? 'mcp-sidecar is restarting it; retry the request in a moment'
       : 'start a new session (initialize) to get a new server process';
     const data = { exitCode: end.exitCode, signal: end.signal };
-    return { code: ERROR_CODES.serverError, message: `the MCP server ${end.description} while handling ${what}; ${advice}`, data };
+    return {
+      code: ERROR_CODES.serverError,
+      message: `the MCP server ${end.description} while handling ${what}; ${advice}`,
+      data,
+    };
   }
 
   #unavailable(id: JsonRpcResponse['id']): JsonRpcResponse {

@@ -38,7 +38,7 @@ export async function warmUp(target: HandshakeTarget, calls: readonly WarmupCall
   });
   if (init.error) throw new Error(`the MCP server refused initialize: ${init.error.message}`);
   target.notifyUpstream('notifications/initialized');
-  const capabilities = ((init.result as { capabilities?: Record<string, unknown> })?.capabilities ?? {});
+  const capabilities = (init.result as { capabilities?: Record<string, unknown> })?.capabilities ?? {};
   const lists = LISTS_BY_CAPABILITY.filter(([capability]) => capabilities[capability] !== undefined);
   await Promise.all(lists.map(([, method]) => expectSuccess(target, method)));
   for (const call of calls) await expectSuccess(target, call.method, call.params);

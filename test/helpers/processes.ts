@@ -1,0 +1,40 @@
+// Process-tree inspection through /proc, to prove that nothing the bridge started outlives it.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** State letter and parent pid of a live process, or undefined when it is gone. */
+function statOf(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may contain spaces; the fields after it are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '?', ppid: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive and not a zombie. */
+export function isAlive(pid: number): boolean {
+  const stat = statOf(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
+/** Every process whose parent chain leads to `root` (children, grandchildren, ...). */
+export function descendantsOf(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = statOf(pid);
+    if (stat) parents.set(pid, stat.ppid);
+  }
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next = [...parents].filter(([, ppid]) => frontier.includes(ppid)).map(([pid]) => pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}

@@ -1,7 +1,9 @@
 // The official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16, the 30 active server
-// scenarios) against mcp-sidecar in front of our stdio fixture server, in both session modes. The baseline
-// (expected-failures.yml) is empty: every scenario must pass, and a stale baseline entry would fail the run.
+// scenarios) against mcp-sidecar in front of our stdio fixture server: spawned directly in both session modes,
+// and through mcp-shim's Unix socket as in an injected pod. The baseline (expected-failures.yml) is empty:
+// every scenario must pass, and a stale baseline entry would fail the run.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,27 +12,60 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type BridgeProcess, CONFORMANCE_SERVER, NODE, spawnBridge } from '../helpers/bridge-process.ts';
+import { SHIM_BINARY } from '../helpers/shim.ts';
 import { runConformance } from './run-conformance.ts';
 
 const BASELINE = fileURLToPath(new URL('./expected-failures.yml', import.meta.url));
 const ACTIVE_SCENARIOS = 30;
 
-describe.each(['per-session', 'shared'] as const)('conformance 0.1.16, --session-mode %s', (mode) => {
-  let bridge: BridgeProcess;
+interface Setup {
+  readonly name: string;
+  readonly start: () => Promise<{ bridge: BridgeProcess; shim?: ChildProcess }>;
+}
+
+const setups: Setup[] = [
+  {
+    name: 'per-session, spawned server',
+    start: async () => ({
+      bridge: await spawnBridge(['--session-mode', 'per-session', '--', NODE, CONFORMANCE_SERVER]),
+    }),
+  },
+  {
+    name: 'shared, spawned server',
+    start: async () => ({ bridge: await spawnBridge(['--session-mode', 'shared', '--', NODE, CONFORMANCE_SERVER]) }),
+  },
+  {
+    name: 'shared, server behind mcp-shim',
+    start: async () => {
+      const socket = join(await mkdtemp(join(tmpdir(), 'conformance-shim-')), 'stdio.sock');
+      const shim = spawn(SHIM_BINARY, ['--listen', socket, '--', NODE, CONFORMANCE_SERVER], { stdio: 'ignore' });
+      return { bridge: await spawnBridge(['--session-mode', 'shared', '--upstream', `unix:${socket}`]), shim };
+    },
+  },
+];
+
+describe.each(setups)('conformance 0.1.16, $name', ({ name, start }) => {
+  let running: { bridge: BridgeProcess; shim?: ChildProcess } | undefined;
 
   beforeAll(async () => {
-    bridge = await spawnBridge(['--session-mode', mode, '--', NODE, CONFORMANCE_SERVER]);
+    running = await start();
   });
   afterAll(async () => {
-    await bridge?.stop();
+    await running?.bridge.stop();
+    running?.shim?.kill('SIGTERM');
   });
 
   it('passes every active server scenario', { timeout: 180_000 }, async () => {
     // The suite's dns-rebinding check needs a localhost URL, which the bridge's 127.0.0.1 bind provides.
-    const outputDir = await mkdtemp(join(tmpdir(), `conformance-${mode}-`));
-    const run = await runConformance({ url: bridge.url, expectedFailures: BASELINE, outputDir, onOutput: () => {} });
+    const outputDir = await mkdtemp(join(tmpdir(), `conformance-${name.replace(/\W+/g, '-')}-`));
+    const run = await runConformance({
+      url: running!.bridge.url,
+      expectedFailures: BASELINE,
+      outputDir,
+      onOutput: () => {},
+    });
     const failed = run.failed.map(
-      (name) => `${name}: ${JSON.stringify(run.scenarios.find((s) => s.scenario === name)?.checks)}`,
+      (scenario) => `${scenario}: ${JSON.stringify(run.scenarios.find((s) => s.scenario === scenario)?.checks)}`,
     );
     expect(failed).toEqual([]);
     expect(run.passed).toHaveLength(ACTIVE_SCENARIOS);

@@ -240,7 +240,8 @@ export class Router<S> {
     if (!pending)
       return [dropped('unknown_response', `response to ${JSON.stringify(id)} matches no request in flight`)];
     this.#pending.delete(id as number);
-    if (pending.method === 'initialize' && response.result && !pending.session) {
+    // The bridge's own handshake, or a client's forwarded one on a cold per-session upstream.
+    if (pending.method === 'initialize' && response.result) {
       this.#initializeResult = response.result as Record<string, unknown>;
     }
     this.#lists.store(pending, response);

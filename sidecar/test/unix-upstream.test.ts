@@ -83,14 +83,14 @@ describe('unix upstream via mcp-shim', () => {
     const bridge = await startBridge(socket, 'per-session');
     await waitUntilReady(bridge.adminUrl, 15_000);
     const [a, b] = await Promise.all([openRawSession(bridge.url), openRawSession(bridge.url)]);
-    expect((await a!.call('tools/call', echo('a'))).result).toMatchObject({ content: [{ text: 'a' }] });
-    expect((await b!.call('tools/call', echo('b'))).result).toMatchObject({ content: [{ text: 'b' }] });
+    expect((await a.call('tools/call', echo('a'))).result).toMatchObject({ content: [{ text: 'a' }] });
+    expect((await b.call('tools/call', echo('b'))).result).toMatchObject({ content: [{ text: 'b' }] });
     await waitFor(
       () => (servers(shim) === 3 ? true : undefined),
       5_000,
       () => `servers: ${servers(shim)}`,
     ); // 2 + the pool
-    await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': a!.id } });
+    await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': a.id } });
     await waitFor(
       () => (servers(shim) === 2 ? true : undefined),
       5_000,

@@ -1,6 +1,7 @@
 // One lint config for the whole repo. Rules that encode a design decision say why next to them.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const sizeBudget = {
@@ -51,6 +52,7 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
   {
     // Tests and tools print progress and results; programs log through pino.

@@ -304,6 +304,21 @@ describe('initialize and list caches', () => {
     expect(router.fromClient('a', notification('notifications/initialized'), stream('a'))).toEqual([]);
   });
 
+  it('answers an older supported version with that version, and an unknown one with the upstream’s', () => {
+    const router = sharedRouter(['a']);
+    const { id } = router.internalRequest('initialize', {});
+    router.fromUpstream(response(id, { protocolVersion: '2025-11-25', capabilities: {} }));
+    const versionOf = (requested: string) => {
+      const [effect] = router.fromClient('a', request('i', 'initialize', { protocolVersion: requested }), stream('a'));
+      return effect?.kind === 'deliver'
+        ? (effect.message as { result: { protocolVersion: string } }).result.protocolVersion
+        : undefined;
+    };
+    expect(versionOf('2025-06-18')).toBe('2025-06-18');
+    expect(versionOf('2024-11-05')).toBe('2024-11-05');
+    expect(versionOf('2099-01-01')).toBe('2025-11-25');
+  });
+
   it('serves tools/list from cache until list_changed, and never caches a list that changed in flight', () => {
     const router = sharedRouter(['a']);
     const first = sentUpstream(router.fromClient('a', request(1, 'tools/list'), stream('a')));

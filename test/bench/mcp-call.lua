@@ -4,7 +4,7 @@
 -- "no session header" (the bare ceiling has no sessions). MCP_ID_BASE (default 0) offsets the JSON-RPC ids so
 -- that successive wrk runs on the same session never reuse an id.
 -- Responses may be JSON or SSE; only the status matters here. done() prints one machine-readable line:
---   BENCH_JSON {"requests":..,"duration_us":..,"non2xx":..,"errors":{..},"latency_us":{..}}
+--   BENCH_JSON {"requests":..,"duration_us":..,"non2xx":..,"no_result":..,"errors":{..},"latency_us":{..}}
 
 local threads = {}
 
@@ -17,6 +17,7 @@ end
 local prefix
 local next_id
 non2xx = 0
+no_result = 0
 
 function init(args)
   local session = args[1] or os.getenv("MCP_SESSION_ID") or ""
@@ -45,23 +46,28 @@ function request()
 end
 
 -- wrk's own error counter only sees status > 399; the benchmark counts every non-2xx answer as a failed call.
+-- A 2xx whose body carries no JSON-RPC result (an error object, an empty SSE stream) is a failed call too: a bridge
+-- must not look fast by answering errors. A plain find on a ~200-byte body costs wrk next to nothing.
 function response(status, headers, body)
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
+  elseif not (body and string.find(body, '"result"', 1, true)) then
+    no_result = no_result + 1
   end
 end
 
 function done(summary, latency, requests)
-  local failed = 0
+  local failed, empty = 0, 0
   for _, thread in ipairs(threads) do
     failed = failed + (thread:get("non2xx") or 0)
+    empty = empty + (thread:get("no_result") or 0)
   end
   local e = summary.errors
   io.write(string.format(
-    'BENCH_JSON {"requests":%d,"duration_us":%d,"non2xx":%d,'
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"non2xx":%d,"no_result":%d,'
       .. '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
       .. '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"p999":%d,"mean":%.1f,"max":%d}}\n',
-    summary.requests, summary.duration, failed,
+    summary.requests, summary.duration, failed, empty,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
     latency.mean, latency.max))

@@ -86,6 +86,8 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
 
 /** Graceful stop (stdin EOF + SIGTERM to the group), then SIGKILL for whatever is left of the tree. */
 export async function stopGroup(group: Group, graceMs = 3000): Promise<void> {
+  // Stopped already: its pid may belong to someone else by now, so never signal it again.
+  if (!live.has(group)) return;
   const snapshot = processTree(group.pid);
   group.child.stdin?.end();
   signal(-group.pid, 'SIGTERM');
@@ -109,15 +111,16 @@ export function killAllNow(): void {
   live.clear();
 }
 
+/** Pids (other than the runner) whose argv or environment contain `marker`. */
+export function processesCarrying(marker: string): number[] {
+  return [...allProcesses().keys()].filter((pid) => pid !== process.pid && processCarries(pid, marker));
+}
+
 /** Kill processes outside any tracked tree that still carry the run marker. Returns how many were found. */
 export function sweepStrays(marker: string): number {
-  let found = 0;
-  for (const stat of allProcesses().values()) {
-    if (stat.pid === process.pid || !processCarries(stat.pid, marker)) continue;
-    found++;
-    signal(stat.pid, 'SIGKILL');
-  }
-  return found;
+  const pids = processesCarrying(marker);
+  for (const pid of pids) signal(pid, 'SIGKILL');
+  return pids.length;
 }
 
 /**

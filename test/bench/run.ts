@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { USAGE, parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
-import { installCleanup, isStopping, sweepStrays } from './proc-group.ts';
+import { installCleanup, isStopping, processesCarrying, sweepStrays } from './proc-group.ts';
 import { NOISY_LOAD, idleCheck, machineInfo, printTables, writeResults } from './report.ts';
 import { idleSessions, newSessions, openBenchSession, throughput } from './scenarios.ts';
 import { startTarget, stopTarget } from './target-process.ts';
@@ -17,6 +17,7 @@ import type { TargetResult } from './types.ts';
 import { WRK, runWrk } from './wrk.ts';
 
 const RESULTS_DIR = join(BENCH_DIR, 'results');
+const MARKER_PREFIX = 'mcp-bench-';
 const log = (message: string): void => console.error(`[bench] ${message}`);
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -42,11 +43,21 @@ async function measure(target: RunningTarget, result: TargetResult, options: Ben
     result.newSession = await newSessions(target, options.newSessions);
     log(`${target.def.label}: new session p50 ${result.newSession.p50Ms.toFixed(1)} ms`);
   }
-  if (target.def.id === 'sidecar-shared' && options.idleSessions > 0) {
-    result.idleSessions = await idleSessions(target, options.idleSessions, options.idleBarMb);
-    log(
-      `${target.def.label}: ${options.idleSessions} idle sessions, RSS ${result.idleSessions.rssAfterMb.toFixed(1)} MB`,
-    );
+}
+
+/**
+ * Idle-session memory is measured on a fresh bridge: after the throughput runs the heap has grown under load, and
+ * that RSS would say nothing about what idle sessions cost.
+ */
+async function measureIdle(def: TargetDef, result: TargetResult, options: BenchOptions, run: RunContext) {
+  log(`${def.label}: fresh instance for the idle-session measurement`);
+  const target = await startTarget(def, run);
+  try {
+    const idle = await idleSessions(target, options.idleSessions, options.idleBarMb);
+    result.idleSessions = idle;
+    log(`${def.label}: ${idle.sessions} idle sessions, RSS ${idle.rssAfterMb.toFixed(1)} MB`);
+  } finally {
+    await stopTarget(target);
   }
 }
 
@@ -65,14 +76,35 @@ async function benchTarget(def: TargetDef, options: BenchOptions, run: RunContex
   result.startupMs = Math.round(target.startupMs);
   log(`${def.label}: ready in ${result.startupMs} ms (pid ${target.group.pid})`);
   try {
-    await measure(target, result, options, run.marker);
+    try {
+      await measure(target, result, options, run.marker);
+    } finally {
+      await stopTarget(target);
+    }
+    if (def.id === 'sidecar-shared' && options.idleSessions > 0) await measureIdle(def, result, options, run);
   } catch (error) {
     result.reason = message(error);
     log(`${def.label}: failed: ${result.reason}`);
-  } finally {
-    await stopTarget(target);
   }
   return result;
+}
+
+/** Everything before the first target: leftover check, cleanup handlers, result folders, machine facts. */
+async function prepare(options: BenchOptions) {
+  if (!existsSync(WRK)) throw new Error(`wrk not found at ${WRK} (set WRK=/path/to/wrk)`);
+  // Leftovers of a run that was kill -9'd (or of a concurrent run) load the box: say so, but never kill them.
+  const earlier = processesCarrying(MARKER_PREFIX);
+  if (earlier.length > 0) log(`other bench processes are running (pids ${earlier.join(', ')}): expect noise`);
+  const marker = `${MARKER_PREFIX}${randomUUID()}`;
+  installCleanup(marker);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const logDir = join(RESULTS_DIR, `${stamp}-logs`);
+  mkdirSync(logDir, { recursive: true });
+  const busyBeforeStart = await idleCheck();
+  if (busyBeforeStart > NOISY_LOAD)
+    log(`machine ${Math.round(busyBeforeStart * 100)}% busy before start: expect noise`);
+  const run: RunContext = { marker, logDir, maxSessions: options.idleSessions + 64 };
+  return { run, stamp, machine: { ...machineInfo(), busyBeforeStart } };
 }
 
 async function main(): Promise<number> {
@@ -81,29 +113,20 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!existsSync(WRK)) throw new Error(`wrk not found at ${WRK} (set WRK=/path/to/wrk)`);
-  const marker = `mcp-bench-${randomUUID()}`;
-  installCleanup(marker);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const logDir = join(RESULTS_DIR, `${stamp}-logs`);
-  mkdirSync(logDir, { recursive: true });
-  const run: RunContext = { marker, logDir, maxSessions: options.idleSessions + 64 };
   const startedAt = new Date().toISOString();
-  const busyBeforeStart = await idleCheck();
-  if (busyBeforeStart > NOISY_LOAD)
-    log(`machine already ${Math.round(busyBeforeStart * 100)}% busy before start: expect noise`);
-  const machine = { ...machineInfo(), busyBeforeStart };
+  const { run, stamp, machine } = await prepare(options);
   const results: TargetResult[] = [];
   for (const def of TARGETS.filter((t) => options.only.includes(t.id))) {
     if (isStopping()) break;
     results.push(await benchTarget(def, options, run));
   }
   if (isStopping()) return 130; // interrupted: no partial tables; the signal handler exits
-  const strays = sweepStrays(marker);
+  const strays = sweepStrays(run.marker);
   if (strays > 0) log(`killed ${strays} stray process(es) left behind by targets`);
   printTables(results, options);
-  const document = { startedAt, finishedAt: new Date().toISOString(), marker, options, machine, strays, results };
-  log(`results: ${writeResults(RESULTS_DIR, stamp, document)} (target logs in ${logDir})`);
+  const finishedAt = new Date().toISOString();
+  const document = { startedAt, finishedAt, marker: run.marker, options, machine, strays, results };
+  log(`results: ${writeResults(RESULTS_DIR, stamp, document)} (target logs in ${run.logDir})`);
   // Only a target that started and then failed is a benchmark failure; "not available" is reported, not fatal.
   return results.some((r) => r.available && r.reason) ? 1 : 0;
 }

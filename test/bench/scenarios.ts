@@ -54,8 +54,8 @@ export async function throughput(target: RunningTarget, load: LoadOptions): Prom
   const before = sampleCpu(root);
   const wrk = await runWrk({ url: target.url, ...load });
   const after = sampleCpu(root);
-  const errors = wrk.non2xx + socketErrors(wrk);
-  const ok = Math.max(0, wrk.requests - wrk.non2xx);
+  const errors = wrk.non2xx + wrk.no_result + socketErrors(wrk);
+  const ok = Math.max(0, wrk.requests - wrk.non2xx - wrk.no_result);
   const cpuSeconds = after.target - before.target;
   const { busy, foreign } = foreignCpu(before, after);
   return {

@@ -7,16 +7,16 @@ export type ThroughputResult = {
   connections: number;
   threads: number;
   durationS: number;
-  /** Successful (2xx) calls per second over wrk's measured duration. */
+  /** Successful calls (2xx with a JSON-RPC result in the body) per second over wrk's measured duration. */
   callsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Non-2xx answers plus socket errors (connect/read/write/timeout). */
+  /** Non-2xx answers, 2xx answers without a JSON-RPC result, and socket errors (connect/read/write/timeout). */
   errors: number;
   /** CPU seconds used by the target's whole process tree while wrk ran. */
   cpuSeconds: number;
   cpuMsPerCall: number;
-  /** Share of both cores busy machine-wide (wrk and the echo server included), 0..1. */
+  /** Share of all CPUs busy with processes machine-wide (wrk, echo server, runner included; irq/softirq not), 0..1. */
   machineBusy: number;
   /** Share of all cores used by processes outside the benchmark (neither target, wrk nor runner), 0..1. */
   foreignLoad: number;

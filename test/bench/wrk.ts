@@ -9,6 +9,8 @@ export type WrkResult = {
   requests: number;
   duration_us: number;
   non2xx: number;
+  /** 2xx answers whose body holds no JSON-RPC result. */
+  no_result: number;
   errors: { connect: number; read: number; write: number; status: number; timeout: number };
   latency_us: { p50: number; p90: number; p99: number; p999: number; mean: number; max: number };
 };

@@ -12,14 +12,15 @@ export interface Refusal {
   readonly message: string;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-const isLoopback = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname) || hostname.startsWith('127.');
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+/** 127.0.0.0/8 written as a dotted quad, and nothing else: `127.0.0.1.evil.example` is not loopback. */
+const LOOPBACK_IPV4 = /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+const isLoopback = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname) || LOOPBACK_IPV4.test(hostname);
 
-/** `example.com:8080` → `example.com`; `[::1]:8080` → `[::1]`. */
-function hostnameOf(host: string): string {
-  const value = host.trim().toLowerCase();
-  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
-  return value.split(':')[0] ?? '';
+/** `example.com:8080` → `example.com`; `[::1]:8080` → `[::1]`; undefined when it is not a host[:port]. */
+function hostnameOf(host: string): string | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.exec(host.trim().toLowerCase());
+  return match?.[1];
 }
 
 export class RequestGuards {
@@ -58,7 +59,9 @@ export class RequestGuards {
     if (this.#origins.has('*') || this.#origins.has(origin)) return true;
     try {
       const url = new URL(origin);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopback(url.hostname);
+      // A real Origin is exactly scheme://host[:port]; anything with a path, credentials or junk is refused.
+      const exact = url.origin === origin.toLowerCase();
+      return exact && (url.protocol === 'http:' || url.protocol === 'https:') && isLoopback(url.hostname);
     } catch {
       return false;
     }
@@ -68,6 +71,7 @@ export class RequestGuards {
     if (this.#hosts.has('*')) return true;
     if (host === undefined) return !this.#loopbackOnly && this.#hosts.size === 0;
     const hostname = hostnameOf(host);
+    if (hostname === undefined) return false;
     if (this.#hosts.size > 0) return this.#hosts.has(hostname) || this.#hosts.has(host.toLowerCase());
     return !this.#loopbackOnly || isLoopback(hostname);
   }

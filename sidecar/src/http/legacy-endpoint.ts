@@ -41,7 +41,14 @@ export async function handleLegacyMessage(
 ) {
   if (req.method !== 'POST')
     return replyError(res, 405, 'Method Not Allowed: POST messages here', { headers: { allow: 'POST' } });
-  const id = query.get('sessionId') ?? '';
+  const id = query.get('sessionId');
+  if (!id) {
+    return replyError(
+      res,
+      400,
+      `Bad Request: the sessionId query parameter is required; POST to the endpoint URL that ${LEGACY_SSE_PATH} sent`,
+    );
+  }
   const body = await readBody(req, ctx.config.maxMessageSize);
   if (!body) return replyError(res, 413, 'Payload Too Large: the message is over --max-message-size');
   const message = parseMessage(body.toString('utf8'));

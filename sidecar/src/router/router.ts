@@ -14,6 +14,7 @@
 import {
   type Classified,
   idKey,
+  isSupportedProtocolVersion,
   type JsonRpcErrorObject,
   type JsonRpcId,
   type JsonRpcNotification,
@@ -172,7 +173,7 @@ export class Router<S> {
       case 'initialize':
         if (!this.#initializeResult) break;
         session.initializedByBridge = true;
-        return [deliver(stream, result(request.id, this.#initializeResult), true)];
+        return [deliver(stream, result(request.id, this.#initializeAnswer(request.params?.protocolVersion)), true)];
       case 'logging/setLevel':
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
@@ -186,6 +187,19 @@ export class Router<S> {
       }
     }
     return [this.#forward(session, request, stream)];
+  }
+
+  /**
+   * The cached InitializeResult, with the version the client asked for when the bridge supports it and it is
+   * not newer than what the upstream negotiated (spec: a server that supports the requested version answers
+   * with it); otherwise the upstream's version, and the client decides.
+   */
+  #initializeAnswer(requested: unknown): Record<string, unknown> {
+    const cached = this.#initializeResult!;
+    const negotiated = cached.protocolVersion;
+    const older = typeof requested === 'string' && typeof negotiated === 'string' && requested <= negotiated;
+    if (!older || !isSupportedProtocolVersion(requested)) return cached;
+    return { ...cached, protocolVersion: requested };
   }
 
   #forward(session: RouterSession<S>, request: JsonRpcRequest, stream: S): Effect<S> {

@@ -50,8 +50,8 @@ export class SessionManager {
   #opening = 0;
   /** Upstreams being closed (per-session mode), awaited on shutdown so no child outlives the bridge. */
   readonly #closing = new Set<Promise<void>>();
-  #lastKeepalive = performance.now();
   #timer: NodeJS.Timeout | undefined;
+  #keepaliveTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SessionManagerOptions) {
     this.#options = options;
@@ -72,6 +72,11 @@ export class SessionManager {
   startTicking(): void {
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#timer.unref();
+    // Keep-alives on their own timer, so --sse-keepalive means exactly what it says.
+    this.#keepaliveTimer = setInterval(() => {
+      for (const session of this.#sessions.values()) session.keepalive(KEEPALIVE_COMMENT);
+    }, this.#options.config.sseKeepalive);
+    this.#keepaliveTimer.unref();
   }
 
   /** Opens a session for an initialize request; the request itself is then routed like any other. */
@@ -91,7 +96,8 @@ export class SessionManager {
       const requested = initialize.params?.protocolVersion;
       const upstream = await this.#upstreamFor(requested);
       if ('status' in upstream) return upstream;
-      const version = upstream.negotiatedVersion ?? (isVersion(requested) ? requested : LATEST_PROTOCOL_VERSION);
+      // A provisional version; settled from the initialize answer (the router may echo an older request).
+      const version = isVersion(requested) ? requested : (upstream.negotiatedVersion ?? LATEST_PROTOCOL_VERSION);
       return this.#create(id, transport, upstream, version, capabilitiesOf(initialize.params));
     } finally {
       this.#opening -= 1;
@@ -118,7 +124,8 @@ export class SessionManager {
   }
 
   async closeAll(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
+    clearInterval(this.#timer);
+    clearInterval(this.#keepaliveTimer);
     for (const id of [...this.#sessions.keys()]) this.close(id, 'shutdown');
     await Promise.all(this.#closing);
   }
@@ -135,7 +142,7 @@ export class SessionManager {
       const why = shared.lastError ?? 'it is still starting';
       return { status: 503, retryAfterSeconds: 2, message: `the MCP server is not ready (${why}); retry shortly` };
     }
-    const warm = pool?.take(requested);
+    const warm = await pool?.acquire(requested);
     if (warm) return warm;
     // A cold upstream: the client's own initialize goes to it verbatim and negotiates the version itself.
     const cold = this.#options.createUpstream();
@@ -169,12 +176,9 @@ export class SessionManager {
 
   #tick(): void {
     const now = performance.now();
-    const keepaliveDue = now - this.#lastKeepalive >= this.#options.config.sseKeepalive;
-    if (keepaliveDue) this.#lastKeepalive = now;
-    const comment = keepaliveDue ? KEEPALIVE_COMMENT : undefined;
     const idleBefore = Date.now() - this.#options.config.sessionIdleTimeout;
     for (const session of [...this.#sessions.values()]) {
-      session.tick(now, comment);
+      session.upgradeLongCalls(now);
       if (session.idle && session.lastActivity < idleBefore) this.close(session.id, 'idle');
     }
   }

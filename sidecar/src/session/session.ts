@@ -104,13 +104,16 @@ export class Session implements StreamHost {
     return stream;
   }
 
-  /** Periodic work: long calls become SSE streams; open SSE connections get a keep-alive `comment`. */
-  tick(now: number, comment: string | undefined): void {
+  /** Answers pending longer than JSON_WINDOW_MS become SSE streams (keep-alives, resumability). */
+  upgradeLongCalls(now: number): void {
     for (const stream of this.#pending) {
       stream.upgradeIfOlderThan(now, JSON_WINDOW_MS);
       if (!stream.pending) this.#pending.delete(stream);
     }
-    if (comment === undefined) return;
+  }
+
+  /** A keep-alive comment on every open SSE connection of this session. */
+  keepalive(comment: string): void {
     for (const stream of this.#live.values()) stream.keepalive(comment);
     this.standalone.keepalive(comment);
     this.legacy?.keepalive(comment);

@@ -33,6 +33,11 @@ export class UpstreamPool {
   #failures = 0;
   #lastError: string | undefined;
   #stopped = false;
+  /** Sessions waiting for a warm-up under way; each is promised one. */
+  #promised = 0;
+  /** The version the pool's upstreams negotiated last time one got warm. */
+  #lastVersion: string | undefined;
+  #warmedWaiters: (() => void)[] = [];
 
   constructor(create: () => Upstream, min: number, log: Logger) {
     this.#create = create;
@@ -74,6 +79,24 @@ export class UpstreamPool {
     return upstream;
   }
 
+  /**
+   * A warm upstream now, or else the next one to finish warming when a warm-up is under way that no other
+   * session was promised: waiting for it is never slower than starting a cold one, and spawns nothing extra.
+   * Undefined means "start a cold one".
+   */
+  async acquire(protocolVersion: unknown): Promise<Upstream | undefined> {
+    const ready = this.take(protocolVersion);
+    const known = this.#lastVersion;
+    if (ready || this.#warming <= this.#promised || (known !== undefined && known !== protocolVersion)) return ready;
+    this.#promised += 1;
+    try {
+      await new Promise<void>((resolve) => this.#warmedWaiters.push(resolve));
+      return this.take(protocolVersion);
+    } finally {
+      this.#promised -= 1;
+    }
+  }
+
   async close(): Promise<void> {
     this.#stopped = true;
     await Promise.all(this.#ready.splice(0).map((upstream) => upstream.close()));
@@ -82,23 +105,27 @@ export class UpstreamPool {
   async #warmOne(): Promise<void> {
     this.#warming += 1;
     const upstream = this.#create();
+    let retryInMs = 0;
     try {
       await upstream.start('warm');
       this.#failures = 0;
       this.#lastError = undefined;
       if (this.#stopped) return void (await upstream.close());
       upstream.onEnd = () => this.#evict(upstream);
+      this.#lastVersion = upstream.negotiatedVersion;
       this.#ready.push(upstream);
       if (this.#ready.length >= this.#min) this.#filledOnce = true;
     } catch (error) {
       this.#failures += 1;
       this.#lastError = error instanceof Error ? error.message : String(error);
-      const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
-      this.#log.error({ err: this.#lastError, retryInMs: delay }, 'warm-up of a pooled upstream failed');
-      await sleep(delay * (0.5 + Math.random() / 2));
+      retryInMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
+      this.#log.error({ err: this.#lastError, retryInMs }, 'warm-up of a pooled upstream failed');
     } finally {
       this.#warming -= 1;
+      // Wake one waiting session: it takes this upstream, or starts a cold one rather than wait out a backoff.
+      this.#warmedWaiters.shift()?.();
     }
+    if (retryInMs > 0) await sleep(retryInMs * (0.5 + Math.random() / 2));
     this.fill();
   }
 

@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// Runs the built bridge (dist/) when present. In a source checkout without a build, it runs the TypeScript
-// sources through Node's type stripping, resolving the workspace packages to their sources ("source" export
-// condition) with a resolve hook.
+// In a source checkout, runs the TypeScript sources through Node's type stripping, resolving the workspace
+// packages to their sources (the "mcp-sidecar-source" export condition) with a resolve hook, so it can never
+// run a stale build. Installed packages and images ship only dist/, which is used when src/ is absent.
 import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 
-const built = new URL('../dist/main.js', import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else {
+const source = new URL('../src/main.ts', import.meta.url);
+if (existsSync(source)) {
   registerHooks({
     resolve: (specifier, context, nextResolve) =>
       nextResolve(specifier, { ...context, conditions: [...context.conditions, 'source'] }),
   });
-  await import(new URL('../src/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/main.js', import.meta.url).href);
 }

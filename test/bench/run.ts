@@ -42,6 +42,12 @@ async function measure(target: RunningTarget, result: TargetResult, options: Ben
   if (options.newSessions > 0) {
     result.newSession = await newSessions(target, options.newSessions);
     log(`${target.def.label}: new session p50 ${result.newSession.p50Ms.toFixed(1)} ms`);
+    if (target.def.id === 'sidecar-per-session') {
+      result.newSessionPaced = await newSessions(target, options.newSessions, true);
+      log(
+        `${target.def.label}: new session with a warm upstream waiting, p50 ${result.newSessionPaced.p50Ms.toFixed(1)} ms`,
+      );
+    }
   }
 }
 

@@ -75,10 +75,15 @@ export async function throughput(target: RunningTarget, load: LoadOptions): Prom
   };
 }
 
-/** N sequential fresh sessions: initialize + notifications/initialized + tools/list, timed end to end. */
-export async function newSessions(target: RunningTarget, count: number): Promise<NewSessionResult> {
+/**
+ * N sequential fresh sessions: initialize + notifications/initialized + tools/list, timed end to end. `paced`: before
+ * each (untimed), wait until our per-session bridge's warm pool holds an upstream again, i.e. sessions arriving no
+ * faster than the pool refills; back-to-back sessions outrun a pool of one and most of them start cold.
+ */
+export async function newSessions(target: RunningTarget, count: number, paced = false): Promise<NewSessionResult> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
+    if (paced && target.adminUrl) await poolRefilled(target.adminUrl);
     const started = performance.now();
     const { sessionId } = await target.client.initialize();
     await target.client.request('tools/list', {}, sessionId);
@@ -95,6 +100,15 @@ export async function newSessions(target: RunningTarget, count: number): Promise
     maxMs: sorted[sorted.length - 1]!,
     samplesMs: samples.map((ms) => Math.round(ms * 100) / 100),
   };
+}
+
+async function poolRefilled(adminUrl: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 10) {
+    const status = (await (await fetch(`${adminUrl}/status`)).json()) as { pool?: { ready: number } };
+    if ((status.pool?.ready ?? 0) >= 1) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the warm pool did not refill within 10 s');
 }
 
 /** Opens `count` sessions (initialize + initialized, a few at a time) and leaves them idle; reports bridge RSS. */

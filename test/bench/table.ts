@@ -82,11 +82,15 @@ export function newSessionTable(results: TargetResult[], count: number): string 
   const peer = bestPeer(results, (t) => pick(t)?.p50Ms, false);
   const bare = results.find((t) => t.kind === 'bare')?.newSession?.p50Ms;
   const headers = ['p50 ms', 'p99 ms', 'mean ms', 'max ms', 'p50 ÷ best peer', 'p50 ÷ bare'];
-  const rows = results.map((t): Row => {
-    const r = pick(t);
-    if (!r) return unavailable(t);
+  const row = (label: string, r: NewSessionResult): Row => {
     const cells = [fixed(r.p50Ms, 2), fixed(r.p99Ms, 2), fixed(r.meanMs, 2), fixed(r.maxMs, 2)];
-    return { label: t.label, cells: [...cells, ratio(r.p50Ms, peer), ratio(r.p50Ms, bare)] };
+    return { label, cells: [...cells, ratio(r.p50Ms, peer), ratio(r.p50Ms, bare)] };
+  };
+  const rows = results.flatMap((t): Row[] => {
+    const r = pick(t);
+    if (!r) return [unavailable(t)];
+    if (!t.newSessionPaced) return [row(t.label, r)];
+    return [row(`${t.label}, back to back`, r), row(`${t.label}, warm one waiting`, t.newSessionPaced)];
   });
   const title = `New session: ${count} × (initialize + notifications/initialized + tools/list), sequential, fresh sessions`;
   return render(title, headers, rows);

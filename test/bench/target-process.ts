@@ -20,6 +20,8 @@ export type RunningTarget = {
   def: TargetDef;
   group: Group;
   url: string;
+  /** Our bridge's admin endpoints (/readyz, /status); undefined for the others. */
+  adminUrl?: string;
   logPath: string;
   client: McpHttpClient;
   /** How long from spawn until ready (readyz 200 or first successful initialize). */
@@ -53,7 +55,8 @@ export async function startTarget(def: TargetDef, run: RunContext): Promise<Runn
   const group = spawnGroup(def.id, command, args, { env: childEnv(run.marker), stdio: ['pipe', logFd, logFd] });
   closeSync(logFd); // the child has its own copy
   const url = `http://127.0.0.1:${port}/mcp`;
-  const target: RunningTarget = { def, group, url, logPath, client: new McpHttpClient(url), startupMs: 0 };
+  const adminUrl = def.readiness === 'readyz' ? `http://127.0.0.1:${adminPort}` : undefined;
+  const target: RunningTarget = { def, group, url, adminUrl, logPath, client: new McpHttpClient(url), startupMs: 0 };
   try {
     await waitReady(target, `http://127.0.0.1:${adminPort}/readyz`);
   } catch (error) {

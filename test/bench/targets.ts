@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
-// BENCH_SIDECAR_ENTRY points the mcp-sidecar rows at another entry (a build, a branch checkout). Not MCP_SIDECAR_*:
-// the bridge reads that prefix for its own options.
-export const SIDECAR_ENTRY = process.env['BENCH_SIDECAR_ENTRY'] ?? join(REPO_ROOT, 'sidecar', 'src', 'main.ts');
+// The mcp-sidecar rows run the compiled build (`npm run bench` builds first): that is what the images ship, and it
+// keeps Node's TypeScript stripper out of the measured memory. BENCH_SIDECAR_ENTRY points them at another entry (the
+// sources, a branch checkout). Not MCP_SIDECAR_*: the bridge reads that prefix for its own options.
+export const SIDECAR_ENTRY = process.env['BENCH_SIDECAR_ENTRY'] ?? join(REPO_ROOT, 'sidecar', 'dist', 'main.js');
+/** TypeScript entries resolve the workspace packages to their sources; builds use the packages' dist. */
+const SOURCE_CONDITION = SIDECAR_ENTRY.endsWith('.ts') ? ['--conditions=source'] : [];
 
 export type TargetId = 'bare' | 'sidecar-shared' | 'sidecar-per-session' | 'supergateway' | 'mcp-proxy';
 export type TargetKind = 'bare' | 'ours' | 'peer';
@@ -58,7 +61,7 @@ function sidecar(mode: 'shared' | 'per-session'): TargetDef {
     launch: (ctx) => ({
       command: process.execPath,
       args: [
-        '--conditions=source',
+        ...SOURCE_CONDITION,
         SIDECAR_ENTRY,
         ...['--host', '127.0.0.1', '--port', String(ctx.port), '--admin-port', String(ctx.adminPort)],
         ...['--session-mode', mode, '--max-sessions', String(ctx.maxSessions)],

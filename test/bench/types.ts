@@ -55,5 +55,7 @@ export type TargetResult = {
   startupMs?: number;
   throughput: ThroughputResult[];
   newSession?: NewSessionResult;
+  /** per-session mode only: each new session starts once the warm pool holds an upstream again. */
+  newSessionPaced?: NewSessionResult;
   idleSessions?: IdleSessionsResult;
 };

@@ -134,8 +134,10 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
     { unfinished },
     unfinished ? 'grace period over; closing with requests in flight' : 'in-flight requests done',
   );
+  // Upstreams first: requests still in flight get an error saying the bridge is shutting down, on streams
+  // that are still open; then the sessions and their streams.
+  await Promise.all([parts.shared?.close(), parts.pool?.close(), ctx.sessions.closeUpstreams()]);
   await ctx.sessions.closeAll();
-  await Promise.all([parts.shared?.close(), parts.pool?.close()]);
   parts.mcpServer.closeAllConnections();
   parts.adminServer.close();
   parts.adminServer.closeAllConnections();

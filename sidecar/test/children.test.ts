@@ -188,3 +188,28 @@ describe('server stderr', () => {
     });
   });
 });
+
+describe('graceful shutdown', () => {
+  it('lets a call in flight finish within --shutdown-grace, then exits 0', { timeout: 20_000 }, async () => {
+    const bridge = await spawnBridge(['--shutdown-grace', '5s', '--', ...fixtureCommand('routing-server.ts')]);
+    const session = await openRawSession(bridge.url);
+    const call = session.call('tools/call', { name: 'slow', arguments: { ms: 1_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the call is in flight
+    const exited = bridge.stop('SIGTERM');
+    expect((await call).result).toEqual({ content: [{ type: 'text', text: 'slow done' }] });
+    expect(await exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('fails a call that outlives the grace period with an error saying so', { timeout: 20_000 }, async () => {
+    const bridge = await spawnBridge(['--shutdown-grace', '300ms', '--', ...fixtureCommand('routing-server.ts')]);
+    const session = await openRawSession(bridge.url);
+    const call = session.call('tools/call', { name: 'slow', arguments: { ms: 10_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = bridge.stop('SIGTERM');
+    const answer = await call;
+    expect(answer.error?.message).toBe(
+      "mcp-sidecar is shutting down and stopped the MCP server before it finished tools/call 'slow'; retry the request",
+    );
+    expect(await exited).toEqual({ code: 0, signal: null });
+  });
+});

@@ -123,6 +123,12 @@ export class SessionManager {
     this.#sessions.get(sessionId)?.notify(message);
   }
 
+  /** per-session mode: stops every session's upstream (their requests in flight get errors), sessions stay. */
+  async closeUpstreams(): Promise<void> {
+    if (this.#options.shared) return;
+    await Promise.all([...this.#sessions.values()].map((session) => session.upstream.close()));
+  }
+
   async closeAll(): Promise<void> {
     clearInterval(this.#timer);
     clearInterval(this.#keepaliveTimer);

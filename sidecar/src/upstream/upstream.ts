@@ -299,6 +299,10 @@ export class Upstream {
 
   #lostError(pending: Pending<ResponseSink>, end: ConnectionEnd, restarting: boolean): JsonRpcErrorObject {
     const what = pending.target ? `${pending.method} '${pending.target}'` : pending.method;
+    if (this.#state === 'stopped') {
+      const message = `mcp-sidecar is shutting down and stopped the MCP server before it finished ${what}; retry the request`;
+      return { code: ERROR_CODES.serverError, message };
+    }
     const advice = restarting
       ? 'mcp-sidecar is restarting it; retry the request in a moment'
       : 'start a new session (initialize) to get a new server process';

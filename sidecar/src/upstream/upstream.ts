@@ -143,6 +143,7 @@ export class Upstream {
 
   /** Routes a client message; requests that cannot reach the upstream are answered with an error at once. */
   fromClient(sessionId: string, message: UpstreamMessage, sink: ResponseSink): void {
+    if (this.#debug) this.#logMessage('client → server', message, sessionId);
     if (this.#state !== 'ready') {
       if (message.kind === 'request') sink.deliver(this.#unavailable(message.message.id), true);
       return;
@@ -183,7 +184,10 @@ export class Upstream {
     this.#options.metrics.spawns.inc();
     const log = this.#options.log;
     const connection = this.#options.connect({
-      onMessage: (message) => this.#apply(this.router.fromUpstream(message)),
+      onMessage: (message) => {
+        if (this.#debug) this.#logMessage('server → bridge', message);
+        this.#apply(this.router.fromUpstream(message));
+      },
       onInvalidLine: (line, reason) => {
         this.#options.metrics.invalidLines.inc({ reason: 'not_json_rpc' });
         log.warn(
@@ -222,6 +226,20 @@ export class Upstream {
           this.#dropped(effect.reason, effect.detail);
       }
     }
+  }
+
+  /** Message bodies are logged at debug only (they may hold user data); the level check is all the hot path pays. */
+  get #debug(): boolean {
+    return this.#options.log.isLevelEnabled('debug');
+  }
+
+  #logMessage(direction: string, { message }: UpstreamMessage, session?: string): void {
+    const fields = {
+      session,
+      rpc_id: 'id' in message ? message.id : undefined,
+      method: 'method' in message ? message.method : undefined,
+    };
+    this.#options.log.debug({ ...fields, upstream: this.description, body: message }, direction);
   }
 
   #dropped(reason: DropReason, detail: string): void {

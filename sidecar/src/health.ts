@@ -25,10 +25,13 @@ export function healthOf(parts: HealthParts): HealthSource {
   };
 }
 
+/**
+ * The bridge answers, so its event loop runs; it fails only in a crash loop of the server it spawns or reaches,
+ * so the platform shows it. Waiting for a server that is not there yet is not a crash (see Upstream.crashLoop).
+ */
 function liveness({ shared, pool }: HealthParts): Verdict {
-  if (shared?.crashLooping) return { ok: false, reason: `the MCP server keeps failing: ${shared.lastError}` };
-  if (pool?.status.crashLooping) return { ok: false, reason: `warm-ups keep failing: ${pool.status.lastError}` };
-  return { ok: true };
+  const crashLoop = shared?.crashLoop ?? pool?.status.crashLoop;
+  return crashLoop ? { ok: false, reason: crashLoop } : { ok: true };
 }
 
 function readiness({ shared, pool, isDraining }: HealthParts): Verdict {

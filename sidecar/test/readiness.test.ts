@@ -65,6 +65,23 @@ describe('/readyz', () => {
 });
 
 describe('/livez', () => {
+  it('stays 200 after one crash of a server that then restarts fine', async () => {
+    const bridge = await start([]);
+    await waitFor(
+      async () => ((await probe(bridge, '/readyz')).status === 200 ? true : undefined),
+      10_000,
+      () => 'never ready',
+    );
+    const session = await openRawSession(bridge.url);
+    expect((await session.call('tools/call', { name: 'crash' })).error).toBeDefined();
+    await waitFor(
+      async () => ((await probe(bridge, '/readyz')).status === 200 ? true : undefined),
+      10_000,
+      () => 'never back',
+    );
+    expect((await probe(bridge, '/livez')).status).toBe(200);
+  });
+
   it('turns 503 when the server keeps failing to start, naming why', { timeout: 20_000 }, async () => {
     const bridge = await start([], { EXIT_AT_START: '3' });
     const live = await waitFor(

@@ -67,6 +67,18 @@ describe('unix upstream via mcp-shim', () => {
     });
   });
 
+  it('stays live while it waits for the socket, and is ready within about a second of the shim starting', async () => {
+    const socket = socketPath();
+    const bridge = await startBridge(socket, 'shared');
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // many refused attempts: none is a crash
+    expect((await fetch(`${bridge.adminUrl}/livez`)).status).toBe(200);
+    const shimStarted = performance.now();
+    startShim(socket);
+    await waitUntilReady(bridge.adminUrl, 15_000);
+    expect(performance.now() - shimStarted).toBeLessThan(2_500);
+    expect((await fetch(`${bridge.adminUrl}/livez`)).status).toBe(200);
+  });
+
   it('shared: many sessions, one connection and one server process', async () => {
     const socket = socketPath();
     const shim = startShim(socket);

@@ -103,14 +103,16 @@ class ChildConnection implements UpstreamConnection {
       };
       this.#child.once('error', (error: NodeJS.ErrnoException) => {
         const why = error.code === 'ENOENT' ? 'command not found' : error.message;
-        finish({ description: `could not be started: cannot run "${file}": ${why}`, exitCode: null, signal: null });
+        // Counted as a crash: in spawn mode the command is fixed, so it will fail the same way every time.
+        const description = `could not be started: cannot run "${file}": ${why}`;
+        finish({ description, exitCode: null, signal: null, started: true });
       });
       this.#child.once('exit', (code, signal) => {
         const description = signal ? `process was killed by ${signal}` : `process exited with code ${code}`;
         // Let the last stdout lines (often the answer to the request in flight) be routed first.
         const drained = new Promise((done) => this.#child.stdout.once('close', done));
         void Promise.race([drained, sleep(DRAIN_AFTER_EXIT_MS)]).then(() =>
-          finish({ description, exitCode: code, signal }),
+          finish({ description, exitCode: code, signal, started: true }),
         );
       });
     });

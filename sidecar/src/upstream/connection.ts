@@ -11,6 +11,11 @@ export interface ConnectionEnd {
   readonly description: string;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /**
+   * A server was running on this connection (the process had been spawned, or the socket had connected), so
+   * its end is a crash. False when it never got that far, e.g. the shim's socket is not there yet.
+   */
+  readonly started: boolean;
 }
 
 export interface ConnectionEvents {

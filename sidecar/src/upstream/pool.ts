@@ -17,11 +17,11 @@ export interface PoolStatus {
   /** The pool reached --pool-min at least once, and the latest warm-up succeeded. */
   readonly healthy: boolean;
   readonly lastError: string | undefined;
-  /** Consecutive warm-ups failed often enough to call it a crash loop (reported by /livez). */
-  readonly crashLooping: boolean;
+  /** Set when warm-ups keep failing because the servers die (reported by /livez); waiting for a socket is not it. */
+  readonly crashLoop: string | undefined;
 }
 
-const CRASH_LOOP_FAILURES = 5;
+const CRASH_LOOP_CRASHES = 5;
 
 export class UpstreamPool {
   readonly #create: () => Upstream;
@@ -31,6 +31,8 @@ export class UpstreamPool {
   #warming = 0;
   #filledOnce = false;
   #failures = 0;
+  /** Consecutive failed warm-ups in which the server had started and died. */
+  #crashes = 0;
   #lastError: string | undefined;
   #stopped = false;
   /** Sessions waiting for a warm-up under way; each is promised one. */
@@ -52,7 +54,7 @@ export class UpstreamPool {
       warming: this.#warming,
       healthy: this.#min === 0 || (this.#filledOnce && this.#failures === 0),
       lastError: this.#lastError,
-      crashLooping: this.#failures >= CRASH_LOOP_FAILURES,
+      crashLoop: this.#crashes >= CRASH_LOOP_CRASHES ? `warm-ups keep failing: ${this.#lastError}` : undefined,
     };
   }
 
@@ -109,6 +111,7 @@ export class UpstreamPool {
     try {
       await upstream.start('warm');
       this.#failures = 0;
+      this.#crashes = 0;
       this.#lastError = undefined;
       if (this.#stopped) return void (await upstream.close());
       upstream.onEnd = () => this.#evict(upstream);
@@ -117,6 +120,7 @@ export class UpstreamPool {
       if (this.#ready.length >= this.#min) this.#filledOnce = true;
     } catch (error) {
       this.#failures += 1;
+      if (upstream.crashes > 0) this.#crashes += 1;
       this.#lastError = error instanceof Error ? error.message : String(error);
       retryInMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
       this.#log.error({ err: this.#lastError, retryInMs }, 'warm-up of a pooled upstream failed');

@@ -36,6 +36,8 @@ class UnixConnection implements UpstreamConnection {
     this.#socket.on('data', (chunk: Buffer) => reader.push(chunk));
     this.#closed = new Promise((resolve) => {
       let failure: string | undefined;
+      let connected = false;
+      this.#socket.once('connect', () => (connected = true));
       this.#socket.on('error', (error: NodeJS.ErrnoException) => {
         failure = describeSocketError(options.path, error);
       });
@@ -44,7 +46,7 @@ class UnixConnection implements UpstreamConnection {
         this.#ended = true;
         resolve();
         const description = failure ?? `connection to ${this.description} was closed by the shim (the server exited)`;
-        events.onEnd({ description, exitCode: null, signal: null });
+        events.onEnd({ description, exitCode: null, signal: null, started: connected });
       });
     });
   }

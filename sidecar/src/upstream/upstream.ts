@@ -37,10 +37,12 @@ export interface UpstreamOptions {
 
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 10_000;
+/** While the server is not there yet (no shim socket), retry often: it usually appears within seconds. */
+const CONNECT_BACKOFF_MAX_MS = 1_000;
 /** A restarted upstream that stays up this long resets the backoff. */
 const STABLE_AFTER_MS = 30_000;
-/** Consecutive failures that make a crash loop. */
-const CRASH_LOOP_FAILURES = 5;
+/** Crashes without a stable run in between that make a crash loop. */
+const CRASH_LOOP_CRASHES = 5;
 /** Internal requests (handshake, warm-up) may wait this long; npx may be downloading the server first. */
 const INTERNAL_TIMEOUT_MS = 120_000;
 
@@ -52,7 +54,13 @@ export class Upstream {
   #connection: UpstreamConnection | undefined;
   #lastEnd: ConnectionEnd | undefined;
   #lastError: string | undefined;
-  #failures = 0;
+  /** Failed start attempts since the upstream was last ready; drives the retry backoff. */
+  #attempts = 0;
+  /** Started servers that died since the last stable run (ready for STABLE_AFTER_MS); drives /livez. */
+  #crashes = 0;
+  #lastCrash: string | undefined;
+  /** The last start attempt failed before any server ran (e.g. no socket yet). */
+  #waitingForServer = false;
   #readySince = 0;
   #cold = false;
   readonly #internal = new Map<number, (response: JsonRpcResponse) => void>();
@@ -74,12 +82,17 @@ export class Upstream {
   }
 
   /**
-   * True after repeated failures with no stable run in between (each start failed, or crashed within
-   * STABLE_AFTER_MS of becoming ready); /livez reports it so the platform sees the crash loop.
+   * Why the server is crash-looping: CRASH_LOOP_CRASHES started servers died with no stable run in between.
+   * Waiting for a server that is not there yet (the shim's socket) is not a crash. /livez reports it.
    */
-  get crashLooping(): boolean {
-    const stable = this.#state === 'ready' && Date.now() - this.#readySince >= STABLE_AFTER_MS;
-    return this.#failures >= CRASH_LOOP_FAILURES && !stable;
+  get crashLoop(): string | undefined {
+    const crashes = this.#stable() ? 0 : this.#crashes;
+    return crashes >= CRASH_LOOP_CRASHES ? `the MCP server keeps failing: ${this.#lastCrash}` : undefined;
+  }
+
+  /** Servers started and died since the last stable run (the pool reads it after a failed warm-up). */
+  get crashes(): number {
+    return this.#crashes;
   }
 
   get description(): string | undefined {
@@ -114,7 +127,7 @@ export class Upstream {
     } catch (error) {
       this.#lastError =
         this.#lastEnd && connection.ended ? `the MCP server ${this.#lastEnd.description}` : errorText(error);
-      this.#failures += 1;
+      this.#attempts += 1;
       this.#state = 'failed';
       this.#connection = undefined; // its end is this attempt's failure, not a new event
       await connection.close();
@@ -132,7 +145,8 @@ export class Upstream {
       } catch (error) {
         if (this.#stopped()) return;
         this.#state = 'restarting';
-        const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, this.#failures - 1));
+        const max = this.#waitingForServer ? CONNECT_BACKOFF_MAX_MS : BACKOFF_MAX_MS;
+        const ceiling = Math.min(max, BACKOFF_MIN_MS * 2 ** Math.max(0, this.#attempts - 1));
         const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
         this.#options.log.error({ err: errorText(error), retryInMs: delay }, 'upstream not ready; retrying');
         await sleep(delay);
@@ -264,6 +278,8 @@ export class Upstream {
     this.#lastEnd = end;
     if (connection !== this.#connection) return;
     const stage = this.#state;
+    this.#waitingForServer = !end.started;
+    if (end.started && stage !== 'stopped') this.#countCrash(end);
     this.#options.metrics.exits.inc({ expected: String(stage === 'stopped') });
     if (stage !== 'stopped') {
       const log = { upstream: connection.description, exitCode: end.exitCode, signal: end.signal };
@@ -273,10 +289,7 @@ export class Upstream {
     // During start-up this fails the handshake's own requests, and start() reports the failure.
     this.#apply(this.router.upstreamLost((pending) => this.#lostError(pending, end, restarting)));
     if (stage === 'starting') return;
-    if (stage === 'ready') {
-      this.#lastError = `the MCP server ${end.description}`;
-      this.#failures = Date.now() - this.#readySince < STABLE_AFTER_MS ? this.#failures + 1 : 1;
-    }
+    if (stage === 'ready') this.#lastError = `the MCP server ${end.description}`;
     if (restarting) {
       this.#state = 'restarting';
       this.#options.metrics.restarts.inc();
@@ -303,6 +316,16 @@ export class Upstream {
     });
   }
 
+  #countCrash(end: ConnectionEnd): void {
+    if (this.#stable()) this.#crashes = 0;
+    this.#crashes += 1;
+    this.#lastCrash = end.description;
+  }
+
+  #stable(): boolean {
+    return this.#state === 'ready' && Date.now() - this.#readySince >= STABLE_AFTER_MS;
+  }
+
   /** Read through a method: the state changes while awaiting, which narrowing cannot see. */
   #stopped(): boolean {
     return this.#state === 'stopped';
@@ -311,6 +334,8 @@ export class Upstream {
   #becameReady(): void {
     this.#state = 'ready';
     this.#lastError = undefined;
+    this.#attempts = 0;
+    this.#waitingForServer = false;
     this.#readySince = Date.now();
     for (const waiter of this.#readyWaiters.splice(0)) waiter();
   }

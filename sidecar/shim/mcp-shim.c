@@ -50,10 +50,13 @@ struct config {
 };
 
 /* One entry per server we started. Once the server has exited the entry is kept (running = 0)
- * while its process group still has members, so shutdown can still reach what it left behind. */
+ * while its process group still has members: those are sent SIGTERM at once and SIGKILL after the
+ * grace period, because one connection is one server process tree (npx's wrapper dying must not
+ * leave the real server behind, still holding the connection). */
 struct child {
     pid_t pid;
     int running;
+    double ended; /* when the server itself exited */
 };
 
 static struct child *kids;
@@ -282,6 +285,8 @@ static void drain_wakeups(void)
 /* Collects every exited child, ours or inherited: as PID 1 (or subreaper) we inherit orphans, and an
  * unreaped orphan would stay a zombie forever. Then forgets finished servers whose process group is
  * empty; a pid is not reused while it is still a group id, so the kill(-pid, 0) probe is reliable. */
+static double now(void);
+
 static void reap_children(void)
 {
     int status;
@@ -290,7 +295,9 @@ static void reap_children(void)
         for (size_t i = 0; i < nkids; i++) {
             if (kids[i].pid != pid || !kids[i].running) continue;
             kids[i].running = 0;
+            kids[i].ended = now();
             running_kids--;
+            (void)kill(-pid, SIGTERM); /* what it left behind in its group ends with it */
             if (WIFEXITED(status)) say("pid %d exited with code %d", (int)pid, WEXITSTATUS(status));
             else say("pid %d killed by signal %d (%s)", (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
         }
@@ -347,7 +354,7 @@ static void start_server(int conn, unsigned long id, char **command)
         say("cannot start a server for connection %lu: fork: %s", id, strerror(err));
         return;
     }
-    kids[nkids++] = (struct child){pid, 1};
+    kids[nkids++] = (struct child){pid, 1, 0};
     running_kids++;
     say("started pid %d for connection %lu", (int)pid, id);
 }
@@ -433,6 +440,19 @@ static int wait_groups(double seconds)
     return nkids == 0;
 }
 
+/* SIGKILL for what a finished server left in its group and that outlived the grace period.
+ * Returns 1 while such leftovers remain, so the main loop keeps waking up to check on them. */
+static int kill_leftovers(double grace)
+{
+    int lingering = 0;
+    for (size_t i = 0; i < nkids; i++) {
+        if (kids[i].running) continue;
+        if (now() - kids[i].ended >= grace) (void)kill(-kids[i].pid, SIGKILL);
+        else lingering = 1;
+    }
+    return lingering;
+}
+
 /* A server forked an instant ago may not have called setsid() yet, so its group does not exist:
  * then signal the process itself (held pending until it unblocks signals, so nothing is lost). */
 static void signal_groups(int sig)
@@ -470,7 +490,8 @@ int main(int argc, char **argv)
     say("listening on %s for \"%s\" (pid %d)", c.listen_path, c.command[0], (int)getpid());
     while (!stop_signal) {
         struct pollfd p[2] = {{wake_pipe[0], POLLIN, 0}, {lfd, POLLIN, 0}};
-        int n = poll(p, backoff ? 1 : 2, backoff ? 100 : -1);
+        int lingering = kill_leftovers(c.grace);
+        int n = poll(p, backoff ? 1 : 2, backoff || lingering ? 100 : -1);
         if (n < 0 && errno != EINTR) fatal("poll: %s", strerror(errno));
         drain_wakeups();
         reap_children();

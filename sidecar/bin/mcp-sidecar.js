@@ -9,7 +9,7 @@ const source = new URL('../src/main.ts', import.meta.url);
 if (existsSync(source)) {
   registerHooks({
     resolve: (specifier, context, nextResolve) =>
-      nextResolve(specifier, { ...context, conditions: [...context.conditions, 'source'] }),
+      nextResolve(specifier, { ...context, conditions: [...context.conditions, 'mcp-sidecar-source'] }),
   });
   await import(source.href);
 } else {

@@ -1,6 +1,5 @@
 // The SDK v1 client over the legacy HTTP+SSE transport (protocol 2024-11-05: GET /sse + POST /messages) against
 // mcp-sidecar in front of server-everything: old hosts must keep working through the bridge.
-import '../../test/helpers/no-source-condition-in-deps.ts';
 
 import { Client as V2Client, SSEClientTransport as V2SSEClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';

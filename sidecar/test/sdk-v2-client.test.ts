@@ -1,7 +1,6 @@
 // The SDK v2 client (@modelcontextprotocol/client) against mcp-sidecar in front of server-everything: the default
 // 2025-11-25 initialize handshake, and `versionNegotiation: 'auto'`, whose server/discover probe (2026-07-28) the
 // bridge refuses with a plain 400, after which the client must fall back to initialize and work normally.
-import '../../test/helpers/no-source-condition-in-deps.ts';
 
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V2Client } from '@modelcontextprotocol/client';

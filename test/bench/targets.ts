@@ -13,7 +13,7 @@ export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
 // sources, a branch checkout). Not MCP_SIDECAR_*: the bridge reads that prefix for its own options.
 export const SIDECAR_ENTRY = process.env['BENCH_SIDECAR_ENTRY'] ?? join(REPO_ROOT, 'sidecar', 'dist', 'main.js');
 /** TypeScript entries resolve the workspace packages to their sources; builds use the packages' dist. */
-const SOURCE_CONDITION = SIDECAR_ENTRY.endsWith('.ts') ? ['--conditions=source'] : [];
+const SOURCE_CONDITION = SIDECAR_ENTRY.endsWith('.ts') ? ['--conditions=mcp-sidecar-source'] : [];
 
 export type TargetId = 'bare' | 'sidecar-shared' | 'sidecar-per-session' | 'supergateway' | 'mcp-proxy';
 export type TargetKind = 'bare' | 'ours' | 'peer';

@@ -37,11 +37,15 @@ export async function spawnBridge(
   args: readonly string[],
   options: { waitReady?: boolean; env?: Record<string, string> } = {},
 ): Promise<BridgeProcess> {
-  const child = spawn(NODE, ['--conditions=source', BRIDGE_MAIN, '--port', '0', '--admin-port', '0', ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
-  });
+  const child = spawn(
+    NODE,
+    ['--conditions=mcp-sidecar-source', BRIDGE_MAIN, '--port', '0', '--admin-port', '0', ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -2,8 +2,6 @@
 // `@modelcontextprotocol/client`) in front of the real npm reference servers: their commands, connecting clients
 // that answer sampling and elicitation, reading tool results, and reading the bridge's /status.
 
-import './no-source-condition-in-deps.ts';
-
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

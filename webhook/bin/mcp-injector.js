@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// Launcher: the built program when there is one, else the TypeScript sources through Node's type stripping. Workspace
-// packages export their sources under the "source" condition, so the fallback adds that condition to resolution.
+// In a source checkout, runs the TypeScript sources through Node's type stripping, resolving the workspace
+// packages to their sources (the "mcp-sidecar-source" export condition) with a resolve hook, so it can never
+// run a stale build. Installed packages and images ship only dist/, which is used when src/ is absent.
 import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 
-const built = new URL('../dist/main.js', import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else {
+const source = new URL('../src/main.ts', import.meta.url);
+if (existsSync(source)) {
   registerHooks({
     resolve: (specifier, context, nextResolve) =>
-      nextResolve(specifier, { ...context, conditions: [...context.conditions, 'source'] }),
+      nextResolve(specifier, { ...context, conditions: [...context.conditions, 'mcp-sidecar-source'] }),
   });
-  await import(new URL('../src/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/main.js', import.meta.url).href);
 }

@@ -20,7 +20,9 @@ export async function runInject(options: InjectOptions, streams: Streams): Promi
   try {
     input = options.filename === '-' ? await text(streams.stdin) : await readFile(options.filename, 'utf8');
   } catch (error) {
-    say(`cannot read ${options.filename === '-' ? 'stdin' : options.filename}: ${error instanceof Error ? error.message : String(error)}`);
+    say(
+      `cannot read ${options.filename === '-' ? 'stdin' : options.filename}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return 2;
   }
   const result = injectYamlStream(input, options.config);

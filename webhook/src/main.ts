@@ -32,9 +32,10 @@ async function main(): Promise<void> {
       const injector = await startInjector(cli.options);
       const stop = (signal: string) => {
         injector.logger.info({ signal }, 'shutting down');
+        const exit = (code: number) => injector.logger.flush(() => process.exit(code));
         injector.close(SHUTDOWN_DRAIN_MS).then(
-          () => process.exit(0),
-          () => process.exit(1),
+          () => exit(0),
+          () => exit(1),
         );
       };
       process.once('SIGTERM', stop);

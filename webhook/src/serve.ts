@@ -33,9 +33,9 @@ export interface RunningInjector {
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Looks for a new certificate now (the watcher and the poll do this on their own). */
-  checkTls(): Promise<void>;
+  readonly checkTls: () => Promise<void>;
   /** Stops answering /readyz, waits `drainMs` for the endpoint to be taken out of rotation, then closes. */
-  close(drainMs?: number): Promise<void>;
+  readonly close: (drainMs?: number) => Promise<void>;
 }
 
 function listen(server: Server | HttpsServer, port: number, host: string): Promise<AddressInfo> {
@@ -48,32 +48,51 @@ function listen(server: Server | HttpsServer, port: number, host: string): Promi
   });
 }
 
-const urlHost = (address: AddressInfo): string => (address.family === 'IPv6' ? `[${address.address}]` : address.address);
+const urlHost = (address: AddressInfo): string =>
+  address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
-export async function startInjector(options: ServeOptions, dependencies: ServeDependencies = {}): Promise<RunningInjector> {
-  const logger = dependencies.logger ?? createLogger(options.logLevel);
-  const metrics = createMetrics();
-  let serving: { setSecureContext(pair: KeyPair): void } | undefined;
-  const load = (pair: KeyPair, initial: boolean) => {
-    assertUsable(pair);
-    serving?.setSecureContext(pair);
-    metrics.certificateExpiry.set(notAfter(pair.cert).getTime() / 1000);
-    if (!initial) {
+/** Swaps the certificate of a running server, and keeps the expiry gauge and reload counter current. */
+function certificateSwitch(metrics: Metrics, logger: Logger) {
+  let server: HttpsServer | undefined;
+  return {
+    attach: (target: HttpsServer) => void (server = target),
+    load: (pair: KeyPair) => {
+      assertUsable(pair);
+      const expiry = notAfter(pair.cert);
+      metrics.certificateExpiry.set(expiry.getTime() / 1000);
+      if (!server) return;
+      server.setSecureContext(pair);
       metrics.tlsReloads.labels('success').inc();
-      logger.info({ notAfter: notAfter(pair.cert).toISOString() }, 'serving a new certificate');
-    }
+      logger.info({ notAfter: expiry.toISOString() }, 'serving a new certificate');
+    },
   };
-  const onChange = (pair: KeyPair) => load(pair, false);
-  const tls = await openTlsSource(options.tls, { pollMs: options.tlsPollMs, logger, metrics, onChange, ...pick(dependencies) });
-  load(tls.initial, true);
-  const { pipeline, maxBodyBytes } = dependencies;
-  const handler = createMutateHandler({ config: options.config, logger, metrics, pipeline, maxBodyBytes });
-  const https = createHttpsServer({ cert: tls.initial.cert, key: tls.initial.key, minVersion: 'TLSv1.2' }, handler);
+}
+
+function createWebhookServer(pair: KeyPair, handler: ReturnType<typeof createMutateHandler>): HttpsServer {
+  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }, handler);
   // Outlive the API server's idle connections (90s), so it never reuses a connection this side is closing.
   https.keepAliveTimeout = 120_000;
   https.headersTimeout = 10_000;
   https.requestTimeout = 30_000;
-  serving = https;
+  return https;
+}
+
+export async function startInjector(
+  options: ServeOptions,
+  dependencies: ServeDependencies = {},
+): Promise<RunningInjector> {
+  const logger = dependencies.logger ?? createLogger(options.logLevel);
+  const metrics = createMetrics();
+  const certificates = certificateSwitch(metrics, logger);
+  const context = { pollMs: options.tlsPollMs, logger, metrics, onChange: certificates.load, ...pick(dependencies) };
+  const tls = await openTlsSource(options.tls, context);
+  certificates.load(tls.initial);
+  const { pipeline, maxBodyBytes } = dependencies;
+  const https = createWebhookServer(
+    tls.initial,
+    createMutateHandler({ config: options.config, logger, metrics, pipeline, maxBodyBytes }),
+  );
+  certificates.attach(https);
   let ready = false;
   const admin = createHttpServer(createAdminHandler({ metrics, ready: () => ready }));
   const [webhookAddress, adminAddress] = await Promise.all([
@@ -88,13 +107,13 @@ export async function startInjector(options: ServeOptions, dependencies: ServeDe
     ready = false;
     if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
     tls.close();
-    https.closeIdleConnections();
     await Promise.all([closeServer(https), closeServer(admin)]);
   };
-  return { webhookUrl, adminUrl, ca: tls.initial.ca, metrics, logger, checkTls: tls.check, close };
+  return { webhookUrl, adminUrl, ca: tls.initial.ca, metrics, logger, checkTls: () => tls.check(), close };
 }
 
-const pick = (dependencies: ServeDependencies) => (dependencies.kubeConfig ? { kubeConfig: dependencies.kubeConfig } : {});
+const pick = (dependencies: ServeDependencies) =>
+  dependencies.kubeConfig ? { kubeConfig: dependencies.kubeConfig } : {};
 
 interface Closable {
   close(callback: () => void): unknown;

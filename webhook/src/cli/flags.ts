@@ -44,7 +44,13 @@ const toggle = (description: string, commands: readonly Command[] = serve): Flag
   flag({ type: 'boolean', hint: '', default: undefined, description, commands, parse: parseBoolean });
 
 export const FLAGS = {
-  port: flag({ hint: '<port>', default: String(PORTS.webhook), description: 'HTTPS port of POST /mutate.', commands: serve, parse: port }),
+  port: flag({
+    hint: '<port>',
+    default: String(PORTS.webhook),
+    description: 'HTTPS port of POST /mutate.',
+    commands: serve,
+    parse: port,
+  }),
   adminPort: flag({
     hint: '<port>',
     default: String(PORTS.webhookAdmin),
@@ -53,8 +59,18 @@ export const FLAGS = {
     parse: port,
   }),
   host: flag({ hint: '<address>', default: '0.0.0.0', description: 'Address both servers bind to.', commands: serve }),
-  tlsCert: flag({ hint: '<file>', default: undefined, description: 'Serving certificate (PEM), reloaded when it changes.', commands: serve }),
-  tlsKey: flag({ hint: '<file>', default: undefined, description: 'Private key (PEM) of --tls-cert.', commands: serve }),
+  tlsCert: flag({
+    hint: '<file>',
+    default: undefined,
+    description: 'Serving certificate (PEM), reloaded when it changes.',
+    commands: serve,
+  }),
+  tlsKey: flag({
+    hint: '<file>',
+    default: undefined,
+    description: 'Private key (PEM) of --tls-cert.',
+    commands: serve,
+  }),
   selfSigned: toggle('Serve an in-memory self-signed certificate (local use and tests).'),
   bootstrapTls: toggle('Keep a CA and serving certificate in a Secret and the webhook caBundle patched.'),
   namespace: flag({
@@ -63,8 +79,18 @@ export const FLAGS = {
     description: "--bootstrap-tls: the injector's namespace (default: env POD_NAMESPACE).",
     commands: serve,
   }),
-  secretName: flag({ hint: '<name>', default: 'mcp-injector-tls', description: '--bootstrap-tls: Secret holding the CA and certificate.', commands: serve }),
-  serviceName: flag({ hint: '<name>', default: 'mcp-injector', description: "--bootstrap-tls: the webhook's Service (certificate SANs).", commands: serve }),
+  secretName: flag({
+    hint: '<name>',
+    default: 'mcp-injector-tls',
+    description: '--bootstrap-tls: Secret holding the CA and certificate.',
+    commands: serve,
+  }),
+  serviceName: flag({
+    hint: '<name>',
+    default: 'mcp-injector',
+    description: "--bootstrap-tls: the webhook's Service (certificate SANs).",
+    commands: serve,
+  }),
   webhookConfigName: flag({
     hint: '<name>',
     default: 'mcp-injector',
@@ -106,7 +132,13 @@ export const FLAGS = {
     commands: serve,
     parse: (raw) => parseChoice(raw, LOG_LEVELS),
   }),
-  filename: flag({ short: 'f', hint: '<file|->', default: '-', description: 'Manifest to inject; - reads stdin.', commands: ['inject'] }),
+  filename: flag({
+    short: 'f',
+    hint: '<file|->',
+    default: '-',
+    description: 'Manifest to inject; - reads stdin.',
+    commands: ['inject'],
+  }),
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -131,7 +163,7 @@ const display = (name: FlagName): string => {
 /** The `--help` text, generated from the flag table. */
 export function renderHelp(): string {
   const section = (command: Command) =>
-    FLAG_NAMES.filter((name) => (FLAGS[name].commands as readonly Command[]).includes(command)).map((name) => {
+    FLAG_NAMES.filter((name) => FLAGS[name].commands.includes(command)).map((name) => {
       const spec: FlagSpec = FLAGS[name];
       const shown = spec.default === undefined ? '' : `default: ${spec.default}; `;
       return `  ${display(name).padEnd(34)}${spec.description}\n${''.padEnd(36)}${shown}env ${envOf(name)}`;
@@ -154,10 +186,16 @@ export function renderHelp(): string {
 export function renderFlagsMarkdown(): string {
   const rows = FLAG_NAMES.map((name) => {
     const spec: FlagSpec = FLAGS[name];
-    const cells = [`\`${display(name)}\``, `\`${envOf(name)}\``, spec.default === undefined ? '—' : `\`${spec.default}\``];
+    const cells = [
+      `\`${display(name)}\``,
+      `\`${envOf(name)}\``,
+      spec.default === undefined ? '—' : `\`${spec.default}\``,
+    ];
     return `| ${[...cells, spec.commands.join(', '), spec.description].join(' | ')} |`;
   });
-  return ['| Flag | Environment variable | Default | Command | Description |', '| --- | --- | --- | --- | --- |', ...rows].join(
-    '\n',
-  );
+  return [
+    '| Flag | Environment variable | Default | Command | Description |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }

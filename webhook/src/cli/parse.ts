@@ -50,7 +50,8 @@ export function parseCli(argv: readonly string[], env: Env): Cli {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { kind: 'help' };
   if (command === '--version' || command === 'version') return { kind: 'version' };
-  if (command !== 'serve' && command !== 'inject') return error(`unknown command "${command}"; expected serve or inject`);
+  if (command !== 'serve' && command !== 'inject')
+    return error(`unknown command "${command}"; expected serve or inject`);
   const flags = readFlags(command, rest);
   if (typeof flags === 'string') return error(flags);
   if (flags.help) return { kind: 'help' };
@@ -62,7 +63,8 @@ export function parseCli(argv: readonly string[], env: Env): Cli {
     sidecarMode: values.sidecarMode as SidecarMode,
     failureMode: (values.failureMode ?? 'closed') as FailureMode,
   });
-  if (command === 'inject') return { kind: 'inject', options: Object.freeze({ filename: values.filename as string, config }) };
+  if (command === 'inject')
+    return { kind: 'inject', options: Object.freeze({ filename: values.filename as string, config }) };
   const tls = tlsMode(values, env);
   if (typeof tls === 'string') return error(tls);
   const options: ServeOptions = {
@@ -84,7 +86,7 @@ interface Flags {
 }
 
 function namesFor(command: Command): FlagName[] {
-  return FLAG_NAMES.filter((name) => (FLAGS[name].commands as readonly Command[]).includes(command));
+  return FLAG_NAMES.filter((name) => FLAGS[name].commands.includes(command));
 }
 
 function readFlags(command: Command, args: readonly string[]): Flags | string {

@@ -56,14 +56,22 @@ type Identity = Pick<AdmitResult, 'namespace' | 'workload'>;
 function outcome(reason: ReasonCode, identity: Identity, extra: Partial<AdmitResult> = {}): AdmitResult {
   const spec = REASONS[reason];
   const allowed = spec.outcome !== 'denied';
-  return { allowed, outcome: spec.outcome, reason, message: spec.sentence, patch: [], warnings: [], ...identity, ...extra };
+  return {
+    allowed,
+    outcome: spec.outcome,
+    reason,
+    message: spec.sentence,
+    patch: [],
+    warnings: [],
+    ...identity,
+    ...extra,
+  };
 }
 
 function identityOf(request: AdmissionRequest): Identity {
-  const pod = isObject(request.object) ? (request.object as PodObject) : undefined;
-  const namespace = (pod?.metadata?.namespace || request.namespace) ?? '';
-  const workload = pod && isObject(pod.metadata) ? workloadOf(pod) : (request.name ?? '');
-  return { namespace, workload };
+  const metadata = isObject(request.object) ? request.object.metadata : undefined;
+  const own = isObject(metadata) && typeof metadata.namespace === 'string' ? metadata.namespace : '';
+  return { namespace: own || (request.namespace ?? ''), workload: workloadOf(request.object) || (request.name ?? '') };
 }
 
 export function admit(request: AdmissionRequest, config: InjectorConfig, pipeline: Pipeline = PIPELINE): AdmitResult {

@@ -22,13 +22,24 @@ export const deny = (reason: ReasonCode, message: string): Denial => ({ kind: 'd
 export function checkReservedNames(pod: PodObject): Denial | undefined {
   const container = allContainerNames(pod.spec).find((name) => RESERVED_CONTAINERS.includes(name));
   const volume = (pod.spec.volumes ?? []).map((v) => v.name).find((name) => RESERVED_VOLUMES.includes(name));
-  const taken = container === undefined ? (volume === undefined ? undefined : `volume "${volume}"`) : `container "${container}"`;
+  const taken =
+    container === undefined ? (volume === undefined ? undefined : `volume "${volume}"`) : `container "${container}"`;
   if (taken === undefined) return undefined;
   return deny(
     'reserved_name',
     `${taken} already exists, but the pod has no ${ANNOTATIONS.status} annotation, so mcp-injector did not add it. ` +
       `The injector reserves the container names ${quoteList(RESERVED_CONTAINERS)} and the volume name ${quoteList(RESERVED_VOLUMES)}. ` +
       `Fix: rename it, or remove ${ANNOTATIONS.inject} if the pod already runs the bridge itself`,
+  );
+}
+
+/** The bridge image is Linux-only, and Windows pods may not carry the seccomp profile the injected containers need. */
+export function checkOs(pod: PodObject): Denial | undefined {
+  if (pod.spec.os?.name !== 'windows') return undefined;
+  return deny(
+    'windows_pod',
+    `the pod sets spec.os.name: windows, but ${INJECTION.sidecarContainer} and mcp-shim are Linux programs (and the ` +
+      `injected containers' restricted securityContext is not allowed on Windows). Fix: remove ${ANNOTATIONS.inject}`,
   );
 }
 
@@ -99,10 +110,19 @@ export function originalCommand(server: Container, settings: PodSettings): Serve
 const RUN_TO_COMPLETION = ['Never', 'OnFailure'];
 
 /** A classic sidecar never exits, so a pod that must complete (a Job's) would run forever. */
-export function checkCompletion(pod: PodObject, settings: PodSettings, ownerKind: string | undefined): Denial | undefined {
+export function checkCompletion(
+  pod: PodObject,
+  settings: PodSettings,
+  ownerKind: string | undefined,
+): Denial | undefined {
   if (settings.mode !== 'classic') return undefined;
   const owner = ownerOf(pod);
-  const job = owner?.kind === 'Job' ? `Job "${owner.name}"` : ownerKind === 'Job' || ownerKind === 'CronJob' ? `a ${ownerKind}` : undefined;
+  const job =
+    owner?.kind === 'Job'
+      ? `Job "${owner.name}"`
+      : ownerKind === 'Job' || ownerKind === 'CronJob'
+        ? `a ${ownerKind}`
+        : undefined;
   const policy = pod.spec.restartPolicy;
   if (job === undefined && !RUN_TO_COMPLETION.includes(policy ?? 'Always')) return undefined;
   const what = job ? `the pod belongs to ${job}` : `the pod has restartPolicy: ${policy}`;

@@ -1,8 +1,12 @@
-// Applies an injection plan to a pod: pure (the input is never modified) and a fixed point
+// Applies an injection plan to a pod: pure (the input is never written to) and a fixed point
 // (mutate(mutate(p)) deep-equals mutate(p)). Every step is an upsert keyed by a name the injector owns: a piece that
 // is missing is added, a piece that is present is re-rendered in place. Re-rendering overlays the rendered fields on
 // the existing container, so fields the API server defaulted after an earlier pass (imagePullPolicy,
 // terminationMessagePath) stay, and re-invocation yields an empty patch.
+//
+// Copy-on-write: only the objects on a modified path are copied; everything else (managedFields, untouched
+// containers, env entries) is shared with the input. Sharing is what keeps the patch cheap: the diff skips any
+// subtree that is the same object on both sides. Callers must treat the result as read-only, like the input.
 
 import { ANNOTATIONS, INJECTION } from '@mcp-sidecar/contract';
 
@@ -14,15 +18,24 @@ import { renderStatus, statusFor } from './status.ts';
 /** kubectl logs/exec pick this container when none is named; classic pods have the bridge among their containers. */
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
+/** The spec with fresh arrays for the lists mutate() edits (their elements are still shared until replaced). */
+interface EditableSpec extends PodSpec {
+  initContainers: Container[];
+  volumes: NonNullable<PodSpec['volumes']>;
+}
+
 export function mutate(pod: PodObject, plan: InjectionPlan): PodObject {
-  const out = structuredClone(pod);
-  const spec = out.spec;
-  replaceOrAppend((spec.volumes ??= []), renderVolume());
+  const spec: EditableSpec = {
+    ...pod.spec,
+    containers: [...pod.spec.containers],
+    initContainers: [...(pod.spec.initContainers ?? [])],
+    volumes: [...(pod.spec.volumes ?? [])],
+  };
+  replaceOrAppend(spec.volumes, renderVolume());
   rewriteServer(spec, plan);
   placeInjectedContainers(spec, plan);
   addUrlEnv(spec, plan);
-  annotate(out, plan);
-  return out;
+  return { ...pod, metadata: annotated(pod, plan), spec };
 }
 
 function replaceOrAppend<T extends { name: string }>(list: T[], item: T): void {
@@ -43,47 +56,48 @@ function upsertContainer(list: Container[], rendered: Container, before?: string
   else list.splice(at, 0, rendered);
 }
 
-function rewriteServer(spec: PodSpec, plan: InjectionPlan): void {
-  const server = spec.containers.find((c) => c.name === plan.serverContainer);
+function rewriteServer(spec: EditableSpec, plan: InjectionPlan): void {
+  const index = spec.containers.findIndex((c) => c.name === plan.serverContainer);
+  const server = spec.containers[index];
   if (!server) throw new Error(`server container "${plan.serverContainer}" vanished between policy and mutate`);
-  server.command = [...plan.serverCommand];
   const mount: VolumeMount = { name: INJECTION.volume, mountPath: INJECTION.mountPath };
-  const mounts = (server.volumeMounts ??= []);
-  const index = mounts.findIndex((m) => m.name === INJECTION.volume);
-  if (index === -1) mounts.push(mount);
-  else mounts[index] = { ...mounts[index], ...mount };
+  const mounts = [...(server.volumeMounts ?? [])];
+  const existing = mounts.findIndex((m) => m.name === INJECTION.volume);
+  if (existing === -1) mounts.push(mount);
+  else mounts[existing] = { ...mounts[existing], ...mount };
+  spec.containers[index] = { ...server, command: [...plan.serverCommand], volumeMounts: mounts };
 }
 
 /**
  * Native: `initContainers: [...existing, mcp-shim-install, mcp-sidecar]`, so existing init containers and other
  * meshes' sidecars start first. Classic: the shim install is the last init container and the bridge the last container.
  */
-function placeInjectedContainers(spec: PodSpec, plan: InjectionPlan): void {
+function placeInjectedContainers(spec: EditableSpec, plan: InjectionPlan): void {
   const native = plan.settings.mode === 'native';
-  const init = (spec.initContainers ??= []);
   // A layout change between passes moves the bridge to the other list.
-  const stale = native ? spec.containers : init;
+  const stale = native ? spec.containers : spec.initContainers;
   const staleIndex = stale.findIndex((c) => c.name === INJECTION.sidecarContainer);
   if (staleIndex !== -1) stale.splice(staleIndex, 1);
-  upsertContainer(init, renderShimInstall(plan.settings.image, plan.runAs), native ? INJECTION.sidecarContainer : undefined);
-  upsertContainer(native ? init : spec.containers, renderBridge(plan.settings, plan.runAs, native));
+  const install = renderShimInstall(plan.settings.image, plan.runAs);
+  upsertContainer(spec.initContainers, install, native ? INJECTION.sidecarContainer : undefined);
+  upsertContainer(native ? spec.initContainers : spec.containers, renderBridge(plan.settings, plan.runAs, native));
 }
 
 /** MCP_URL for the app's other containers; an existing variable of that name is the user's and is kept. */
-function addUrlEnv(spec: PodSpec, plan: InjectionPlan): void {
-  const value = mcpUrl(plan.settings.port);
-  for (const container of spec.containers) {
-    if (container.name === plan.serverContainer || container.name === INJECTION.sidecarContainer) continue;
-    const env = (container.env ??= []);
-    if (!env.some((variable) => variable.name === INJECTION.urlEnv)) env.push({ name: INJECTION.urlEnv, value });
-  }
+function addUrlEnv(spec: EditableSpec, plan: InjectionPlan): void {
+  const variable = { name: INJECTION.urlEnv, value: mcpUrl(plan.settings.port) };
+  spec.containers = spec.containers.map((container) => {
+    if (container.name === plan.serverContainer || container.name === INJECTION.sidecarContainer) return container;
+    if (container.env?.some((env) => env.name === INJECTION.urlEnv)) return container;
+    return { ...container, env: [...(container.env ?? []), { ...variable }] };
+  });
 }
 
-function annotate(pod: PodObject, plan: InjectionPlan): void {
-  const annotations = ((pod.metadata ??= {}).annotations ??= {});
-  const status = statusFor(plan.version, plan.settings.mode, plan.serverContainer);
-  annotations[ANNOTATIONS.status] = renderStatus(status);
+function annotated(pod: PodObject, plan: InjectionPlan): PodObject['metadata'] {
+  const annotations = { ...pod.metadata?.annotations };
+  annotations[ANNOTATIONS.status] = renderStatus(statusFor(plan.version, plan.settings.mode, plan.serverContainer));
   if (plan.settings.mode === 'classic' && annotations[DEFAULT_CONTAINER_ANNOTATION] === undefined) {
     annotations[DEFAULT_CONTAINER_ANNOTATION] = plan.serverContainer;
   }
+  return { ...pod.metadata, annotations };
 }

@@ -58,6 +58,7 @@ export interface PodSpec extends JsonObject {
   hostNetwork?: boolean;
   restartPolicy?: string;
   securityContext?: SecurityContext;
+  os?: { name?: string };
 }
 
 /** A Pod, or a workload's pod template (`{metadata, spec}`), as raw JSON. */
@@ -141,6 +142,7 @@ const podShape = fields({
     hostNetwork: optional(boolean),
     restartPolicy: optional(string),
     securityContext,
+    os: optional(fields({ name: optional(string) })),
   }),
 });
 
@@ -160,11 +162,15 @@ export function ownerOf(pod: PodObject): OwnerReference | undefined {
   return owners.find((owner) => owner.controller === true) ?? owners[0];
 }
 
-/** How logs name the pod's workload: its owner, else its generateName prefix, else its name. */
-export function workloadOf(pod: PodObject): string {
-  const owner = ownerOf(pod);
-  if (owner) return `${owner.kind}/${owner.name}`;
-  const meta = pod.metadata;
-  if (meta?.generateName) return `${meta.generateName}*`;
-  return meta?.name ?? '';
+/**
+ * How logs name the pod's workload: its owner, else its generateName prefix, else its name. Safe on any object,
+ * because it runs before the shape check (every review is logged, malformed or not).
+ */
+export function workloadOf(raw: unknown): string {
+  const meta = isObject(raw) && isObject(raw.metadata) ? raw.metadata : {};
+  const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences.filter(isObject) : [];
+  const owner = owners.find((o) => o.controller === true) ?? owners[0];
+  if (owner) return `${String(owner.kind)}/${String(owner.name)}`;
+  if (typeof meta.generateName === 'string' && meta.generateName) return `${meta.generateName}*`;
+  return typeof meta.name === 'string' ? meta.name : '';
 }

@@ -7,6 +7,7 @@ import {
   checkCompletion,
   checkHostNetwork,
   checkMountPath,
+  checkOs,
   checkReservedNames,
   type Denial,
   deny,
@@ -78,7 +79,7 @@ function plan(pod: PodObject, settings: PodSettings, context: PodContext, config
   // With mcp.io/status present the reserved names are ours from an earlier pass, and are re-rendered in place.
   const owned = readStatus(pod.metadata?.annotations ?? {}) !== undefined;
   const ours = (c: Container): boolean => owned && RESERVED_CONTAINERS.includes(c.name);
-  const early = (owned ? undefined : checkReservedNames(pod)) ?? checkHostNetwork(pod, settings);
+  const early = (owned ? undefined : checkReservedNames(pod)) ?? checkOs(pod) ?? checkHostNetwork(pod, settings);
   if (early) return early;
   const server = pickServer(
     pod.spec.containers.filter((c) => !ours(c)),

@@ -24,6 +24,7 @@ export const REASONS = {
   container_not_found: reason('denied', 'mcp.io/container names no container of the pod.'),
   missing_command: reason('denied', 'The server container has no command and there is no mcp.io/command annotation.'),
   port_conflict: reason('denied', "The bridge's MCP or admin port is already declared by a container of the pod."),
+  windows_pod: reason('denied', 'The pod runs on Windows; the bridge and the shim are Linux programs.'),
   host_network: reason('denied', "The pod uses hostNetwork, where the bridge's ports would open on the node."),
   job_needs_native_sidecar: reason(
     'denied',

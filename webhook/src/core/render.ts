@@ -45,7 +45,11 @@ export function restrictedSecurityContext(runAs: RunAs): JsonObject {
   };
 }
 
-const copyResources = (resources: ResourceRequirements): JsonObject => structuredClone(resources) as JsonObject;
+/** A fresh copy per pod (resources hold two flat maps), so no two pods share objects with the defaults. */
+const copyResources = (resources: ResourceRequirements): JsonObject => ({
+  ...(resources.requests ? { requests: { ...resources.requests } } : {}),
+  ...(resources.limits ? { limits: { ...resources.limits } } : {}),
+});
 
 export function renderShimInstall(image: string, runAs: RunAs): Container {
   return {

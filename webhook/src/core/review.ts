@@ -8,7 +8,8 @@ import { isObject } from './json.ts';
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
 
-export type Decoded = { readonly ok: true; readonly request: AdmissionRequest } | { readonly ok: false; readonly message: string };
+export type Decoded =
+  { readonly ok: true; readonly request: AdmissionRequest } | { readonly ok: false; readonly message: string };
 
 const bad = (message: string): Decoded => ({ ok: false, message: `bad AdmissionReview: ${message}` });
 

@@ -29,7 +29,8 @@ export interface PodSettings {
   readonly modeSource: 'annotation' | 'config';
 }
 
-export type SettingsResult = { readonly ok: true; readonly settings: PodSettings } | { readonly ok: false; readonly message: string };
+export type SettingsResult =
+  { readonly ok: true; readonly settings: PodSettings } | { readonly ok: false; readonly message: string };
 
 export function readSettings(annotations: Readonly<Record<string, string>>, config: InjectorConfig): SettingsResult {
   const problems: string[] = [];

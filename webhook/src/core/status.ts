@@ -26,7 +26,9 @@ export function statusFor(version: string, mode: SidecarMode, serverContainer: s
     version,
     mode,
     serverContainer,
-    initContainers: native ? [INJECTION.shimInstallContainer, INJECTION.sidecarContainer] : [INJECTION.shimInstallContainer],
+    initContainers: native
+      ? [INJECTION.shimInstallContainer, INJECTION.sidecarContainer]
+      : [INJECTION.shimInstallContainer],
     containers: native ? [] : [INJECTION.sidecarContainer],
     volumes: [INJECTION.volume],
   };

@@ -37,21 +37,34 @@ export interface ObjectResult {
 
 function nameOf(object: JsonObject): string {
   const meta = isObject(object.metadata) ? object.metadata : {};
-  const name = typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '';
+  const name =
+    typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '';
   return `${String(object.kind)}/${name}`;
 }
 
 function injectPodLike(pod: unknown, object: string, ownerKind: string | undefined, config: InjectorConfig) {
   const decision = decide(pod, { ownerKind }, config);
   if (decision.kind === 'skip') {
-    return { output: pod, report: { object, decision: 'skipped', reason: decision.reason, message: undefined, warnings: [] } } as const;
+    return {
+      output: pod,
+      report: { object, decision: 'skipped', reason: decision.reason, message: undefined, warnings: [] },
+    } as const;
   }
   if (decision.kind === 'deny') {
-    const report = { object, decision: 'denied', reason: decision.reason, message: decision.message, warnings: [] } as const;
+    const report = {
+      object,
+      decision: 'denied',
+      reason: decision.reason,
+      message: decision.message,
+      warnings: [],
+    } as const;
     return { output: pod, report };
   }
   const output = mutate(pod as PodObject, decision.plan);
-  return { output, report: { object, decision: 'injected', reason: 'injected', message: undefined, warnings: decision.warnings } } as const;
+  return {
+    output,
+    report: { object, decision: 'injected', reason: 'injected', message: undefined, warnings: decision.warnings },
+  } as const;
 }
 
 /** Injects one manifest object; objects without a pod template (Services, ConfigMaps, ...) pass through unchanged. */

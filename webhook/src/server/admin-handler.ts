@@ -19,7 +19,8 @@ export function createAdminHandler(options: AdminHandlerOptions) {
     const path = new URL(request.url ?? '/', 'http://admin').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'use GET\n');
     if (path === '/healthz') return send(response, 200, 'ok\n');
-    if (path === '/readyz') return options.ready() ? send(response, 200, 'ready\n') : send(response, 503, 'not ready\n');
+    if (path === '/readyz')
+      return options.ready() ? send(response, 200, 'ready\n') : send(response, 503, 'not ready\n');
     if (path !== '/metrics') return send(response, 404, 'not found: /healthz, /readyz, /metrics\n');
     options.metrics.registry.metrics().then(
       (text) => send(response, 200, text, options.metrics.registry.contentType),

@@ -36,12 +36,17 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
   };
   return (request, response) => {
     const started = process.hrtime.bigint();
-    const path = new URL(request.url ?? '/', 'https://webhook').pathname;
+    const path = (request.url ?? '/').split('?', 1)[0]; // the API server appends ?timeout=10s
     if (path !== MUTATE_PATH) return refuse(response, 404, `not found: the admission endpoint is POST ${MUTATE_PATH}`);
-    if (request.method !== 'POST') return refuse(response, 405, `method ${request.method} not allowed; use POST`, { allow: 'POST' });
+    if (request.method !== 'POST')
+      return refuse(response, 405, `method ${request.method} not allowed; use POST`, { allow: 'POST' });
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
-      return refuse(response, 415, `unsupported Content-Type "${request.headers['content-type'] ?? ''}"; want application/json`);
+      return refuse(
+        response,
+        415,
+        `unsupported Content-Type "${request.headers['content-type'] ?? ''}"; want application/json`,
+      );
     }
     readBody(request, limit, (body) => {
       if (body === undefined) return refuse(response, 413, `request body over ${limit} bytes`, { connection: 'close' });
@@ -58,7 +63,13 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
 
 type Refuse = (response: ServerResponse, status: number, message: string) => void;
 
-function review(options: MutateHandlerOptions, body: string, response: ServerResponse, started: bigint, refuse: Refuse) {
+function review(
+  options: MutateHandlerOptions,
+  body: string,
+  response: ServerResponse,
+  started: bigint,
+  refuse: Refuse,
+) {
   const decoded = decodeReview(body);
   if (!decoded.ok) return refuse(response, 400, decoded.message);
   const result = admit(decoded.request, options.config, options.pipeline ?? PIPELINE);
@@ -121,10 +132,14 @@ function record(options: MutateHandlerOptions, result: AdmitResult, request: Rev
   };
   if (result.outcome === 'error') {
     metrics.internalErrors.labels(config.failureMode).inc();
-    logger.error({ ...fields, err: result.error, failureMode: config.failureMode }, 'admission review failed internally');
+    logger.error(
+      { ...fields, err: result.error, failureMode: config.failureMode },
+      'admission review failed internally',
+    );
     return;
   }
   if (result.outcome === 'denied') logger.info({ ...fields, message: result.message }, 'admission review');
   else logger.info(fields, 'admission review');
-  if (logger.isLevelEnabled('debug') && result.patch.length > 0) logger.debug({ uid: request.uid, patch: result.patch }, 'patch');
+  if (logger.isLevelEnabled('debug') && result.patch.length > 0)
+    logger.debug({ uid: request.uid, patch: result.patch }, 'patch');
 }

@@ -28,8 +28,8 @@ export interface BootstrapOptions {
 export interface TlsBootstrap {
   readonly initial: TlsMaterial;
   /** One round of the poll: Secret, then caBundle. */
-  sync(): Promise<void>;
-  close(): void;
+  readonly sync: () => Promise<void>;
+  readonly close: () => void;
 }
 
 const THIRTY_DAYS_MS = 30 * 86_400_000;
@@ -80,9 +80,12 @@ function caBundleReporter(log: Logger, metrics: Metrics, name: string): (sync: C
     const state = sync.result === 'failed' ? `failed ${sync.message}` : sync.result;
     if (state === last && sync.result !== 'patched') return;
     last = state;
-    if (sync.result === 'patched') log.info({ webhooks: sync.webhooks }, `patched the caBundle of MutatingWebhookConfiguration ${name}`);
-    else if (sync.result === 'missing') log.warn(`MutatingWebhookConfiguration ${name} not found; its caBundle is patched once it exists`);
-    else if (sync.result === 'failed') log.warn({ status: sync.status }, `could not patch the caBundle of ${name}: ${sync.message}`);
+    if (sync.result === 'patched')
+      log.info({ webhooks: sync.webhooks }, `patched the caBundle of MutatingWebhookConfiguration ${name}`);
+    else if (sync.result === 'missing')
+      log.warn(`MutatingWebhookConfiguration ${name} not found; its caBundle is patched once it exists`);
+    else if (sync.result === 'failed')
+      log.warn({ status: sync.status }, `could not patch the caBundle of ${name}: ${sync.message}`);
     else log.info(`the caBundle of MutatingWebhookConfiguration ${name} is current`);
   };
 }

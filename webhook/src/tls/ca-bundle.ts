@@ -13,7 +13,11 @@ export type CaBundleSync =
   | { readonly result: 'missing' }
   | { readonly result: 'failed'; readonly status: number | undefined; readonly message: string };
 
-export async function syncCaBundle(api: AdmissionregistrationV1Api, name: string, caPem: string): Promise<CaBundleSync> {
+export async function syncCaBundle(
+  api: AdmissionregistrationV1Api,
+  name: string,
+  caPem: string,
+): Promise<CaBundleSync> {
   const want = Buffer.from(caPem).toString('base64');
   try {
     const config = await api.readMutatingWebhookConfiguration({ name });
@@ -26,13 +30,17 @@ export async function syncCaBundle(api: AdmissionregistrationV1Api, name: string
           ],
     );
     if (ops.length === 0) return { result: 'in-sync' };
-    await api.patchMutatingWebhookConfiguration({ name, body: ops }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    await api.patchMutatingWebhookConfiguration(
+      { name, body: ops },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
     return { result: 'patched', webhooks: ops.length / 2 };
   } catch (error) {
     const status = statusOf(error);
     if (status === 404) return { result: 'missing' };
-    const hint = status === 403 ? ` (RBAC: the injector needs get and patch on mutatingwebhookconfigurations/${name})` : '';
-    const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    const hint =
+      status === 403 ? ` (RBAC: the injector needs get and patch on mutatingwebhookconfigurations/${name})` : '';
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     return { result: 'failed', status, message: `${message}${hint}` };
   }
 }

@@ -65,7 +65,12 @@ export async function issueServingCert(ca: KeyPair, names: ServingNames, now = n
 
 /** The names the API server may use for `<svc>.<ns>.svc`; the certificate must carry all of them. */
 export function serviceDnsNames(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
 }
 
 export function notAfter(certPem: string): Date {
@@ -78,7 +83,10 @@ export function assertUsable(material: KeyPair): void {
 }
 
 /** Why `pair` must not be served any more, or undefined when it is fine for at least `minRemainingMs`. */
-export function certificateProblem(pair: KeyPair, options: { ca?: KeyPair; dnsNames?: readonly string[]; now: Date; minRemainingMs: number }): string | undefined {
+export function certificateProblem(
+  pair: KeyPair,
+  options: { ca?: KeyPair; dnsNames?: readonly string[]; now: Date; minRemainingMs: number },
+): string | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(pair.cert);

@@ -5,7 +5,7 @@
 
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 
 import { assertUsable, type KeyPair } from './certs.ts';
 
@@ -20,8 +20,8 @@ export interface TlsFilesOptions {
 export interface TlsFilesWatcher {
   readonly initial: KeyPair;
   /** Re-reads the files now (the watcher and the poll call this). */
-  check(): Promise<void>;
-  close(): void;
+  readonly check: () => Promise<void>;
+  readonly close: () => void;
 }
 
 /** Reads the pair once, synchronously: a missing or broken certificate at start-up is fatal and said so. */
@@ -29,6 +29,23 @@ function readPairSync(certFile: string, keyFile: string): KeyPair {
   const pair = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
   assertUsable(pair);
   return pair;
+}
+
+/**
+ * fs.watch on each file's directory (the kubelet updates a Secret volume by swapping its `..data` symlink), reacting
+ * only to the watched names and the `..`-prefixed entries of that swap, so unrelated files in the directory cost
+ * nothing. No watcher where watching is unsupported: the poll still works.
+ */
+function watchDirectories(files: readonly string[], onEvent: () => void): FSWatcher[] {
+  const names = new Set(files.map((file) => basename(file)));
+  const relevant = (name: string | null) => name === null || names.has(name) || name.startsWith('..');
+  return [...new Set(files.map((file) => dirname(file)))].flatMap((dir): FSWatcher[] => {
+    try {
+      return [watch(dir, (_event, name) => relevant(name) && onEvent()).on('error', () => undefined)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 export function watchTlsFiles(options: TlsFilesOptions): TlsFilesWatcher {
@@ -54,15 +71,7 @@ export function watchTlsFiles(options: TlsFilesOptions): TlsFilesWatcher {
     clearTimeout(debounce);
     debounce = setTimeout(() => void run(), 50);
   };
-  const watchers = [...new Set([dirname(options.certFile), dirname(options.keyFile)])].flatMap(
-    (dir): FSWatcher[] => {
-      try {
-        return [watch(dir, onEvent).on('error', () => undefined)];
-      } catch {
-        return []; // no watching here: the poll still works
-      }
-    },
-  );
+  const watchers = watchDirectories([options.certFile, options.keyFile], onEvent);
   const poll = setInterval(() => void run(), options.pollMs);
   poll.unref();
   return {

@@ -27,7 +27,9 @@ export const SECRET_KEYS = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'tls.crt',
 const ATTEMPTS = 5;
 
 export const statusOf = (error: unknown): number | undefined =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number' ? error.code : undefined;
+  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number'
+    ? error.code
+    : undefined;
 
 const decode = (data: Record<string, string> | undefined, key: string): string | undefined => {
   const value = data?.[key];
@@ -72,7 +74,8 @@ export function bundleProblem(bundle: TlsBundle | undefined, options: SecretStor
 async function renew(previous: TlsBundle | undefined, options: SecretStoreOptions): Promise<TlsBundle> {
   const now = options.now();
   const keepCa =
-    previous !== undefined && certificateProblem(previous.ca, { now, minRemainingMs: options.renewBeforeMs }) === undefined;
+    previous !== undefined &&
+    certificateProblem(previous.ca, { now, minRemainingMs: options.renewBeforeMs }) === undefined;
   const ca = keepCa ? previous.ca : await generateCa('mcp-injector CA', now);
   return { ca, serving: await issueServingCert(ca, { dnsNames: options.dnsNames }, now) };
 }
@@ -87,7 +90,11 @@ async function readSecret(options: SecretStoreOptions): Promise<V1Secret | undef
 }
 
 /** Writes `bundle`: create when `existing` is undefined, else update with its resourceVersion. False on a lost race. */
-async function writeSecret(existing: V1Secret | undefined, bundle: TlsBundle, options: SecretStoreOptions): Promise<boolean> {
+async function writeSecret(
+  existing: V1Secret | undefined,
+  bundle: TlsBundle,
+  options: SecretStoreOptions,
+): Promise<boolean> {
   const { api, namespace, secretName } = options;
   try {
     if (existing) {
@@ -95,7 +102,10 @@ async function writeSecret(existing: V1Secret | undefined, bundle: TlsBundle, op
       await api.replaceNamespacedSecret({ name: secretName, namespace, body });
     } else {
       const metadata = { name: secretName, namespace, labels: { 'app.kubernetes.io/managed-by': 'mcp-injector' } };
-      await api.createNamespacedSecret({ namespace, body: { metadata, type: 'kubernetes.io/tls', data: secretData(bundle) } });
+      await api.createNamespacedSecret({
+        namespace,
+        body: { metadata, type: 'kubernetes.io/tls', data: secretData(bundle) },
+      });
     }
     return true;
   } catch (error) {
@@ -114,7 +124,9 @@ export async function ensureSecret(options: SecretStoreOptions): Promise<TlsBund
     options.log(`Secret ${options.namespace}/${options.secretName} needs a new certificate: ${problem ?? ''}`);
     const bundle = await renew(stored, options);
     if (await writeSecret(secret, bundle, options)) return bundle;
-    options.log(`another replica wrote Secret ${options.namespace}/${options.secretName} first; reading its certificate`);
+    options.log(
+      `another replica wrote Secret ${options.namespace}/${options.secretName} first; reading its certificate`,
+    );
   }
   throw new Error(`could not settle Secret ${options.namespace}/${options.secretName} after ${ATTEMPTS} attempts`);
 }

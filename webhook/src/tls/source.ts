@@ -12,8 +12,8 @@ import { watchTlsFiles } from './files.ts';
 export interface TlsSource {
   readonly initial: TlsMaterial;
   /** Looks for a new certificate now, instead of waiting for the watcher or the poll. */
-  check(): Promise<void>;
-  close(): void;
+  readonly check: () => Promise<void>;
+  readonly close: () => void;
 }
 
 export interface TlsSourceContext {

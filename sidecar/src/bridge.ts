@@ -19,7 +19,7 @@ import { spawnChild } from './upstream/child-connection.ts';
 import type { Connector } from './upstream/connection.ts';
 import { UpstreamPool } from './upstream/pool.ts';
 import { connectUnix } from './upstream/unix-connection.ts';
-import { Upstream } from './upstream/upstream.ts';
+import { Upstream, type UpstreamOptions } from './upstream/upstream.ts';
 
 export interface Bridge {
   /** e.g. http://127.0.0.1:8080/mcp */
@@ -32,42 +32,7 @@ export interface Bridge {
 }
 
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
-  const connect = connectorFor(config, command);
-  // The metrics' gauges and the upstreams' routing reach the session table through this late-bound reference:
-  // the table itself needs both to be built first.
-  const late: { sessions?: SessionManager } = {};
-  const parts: { shared?: Upstream; pool?: UpstreamPool } = {};
-  const metrics = new Metrics({
-    sessions: () => late.sessions?.size ?? 0,
-    inflight: () => sumOpenRequests(late.sessions),
-    children: () => (parts.shared ? 1 : (late.sessions?.size ?? 0) + (parts.pool?.status.ready ?? 0)),
-    poolReady: () => parts.pool?.status.ready ?? 0,
-    ready: () => health.readiness().ok,
-  });
-  const createUpstream = (): Upstream =>
-    new Upstream({
-      connect,
-      exclusive: config.sessionMode === 'per-session',
-      restart: config.sessionMode === 'shared',
-      warmup: config.warmup,
-      log,
-      metrics,
-      notifySession: (id, message) => late.sessions?.notify(id, message),
-    });
-  if (config.sessionMode === 'shared') parts.shared = createUpstream();
-  else parts.pool = new UpstreamPool(createUpstream, config.poolMin, log);
-  const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
-  late.sessions = sessions;
-  const ctx: HttpContext = {
-    config,
-    sessions,
-    metrics,
-    log,
-    guards: new RequestGuards(config),
-    legacyWaiting: new Map(),
-    draining: false,
-  };
-  const health = healthOf({ config, command, sessions, ...parts, isDraining: () => ctx.draining });
+  const { sessions, metrics, parts, health, ctx } = assemble(config, command, log);
   const mcpServer = createMcpServer(ctx);
   const adminServer = createAdminServer(health, metrics);
   const [mcpAddress, adminAddress] = await Promise.all([
@@ -77,14 +42,53 @@ export async function startBridge(config: BridgeConfig, command: readonly string
   void parts.shared?.keepRunning();
   parts.pool?.fill();
   sessions.startTicking();
-  const close = () => shutdown({ config, log, ctx, mcpServer, adminServer, ...parts });
   return {
     url: `http://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`,
     adminUrl: `http://${hostForUrl(config.adminHost)}:${adminAddress.port}`,
     metrics,
     sessions,
-    close,
+    close: () => shutdown({ config, log, ctx, mcpServer, adminServer, ...parts }),
   };
+}
+
+/** Builds the object graph: upstreams (the shared one, or a pool), the session table, metrics, health. */
+function assemble(config: BridgeConfig, command: readonly string[], log: Logger) {
+  // The metrics' gauges and the upstreams' routing reach the session table through this late-bound reference:
+  // the table itself needs both to be built first.
+  const late: { sessions?: SessionManager; ready?: () => boolean } = {};
+  const parts: { shared?: Upstream; pool?: UpstreamPool } = {};
+  const metrics = new Metrics({
+    sessions: () => late.sessions?.size ?? 0,
+    inflight: () => sumOpenRequests(late.sessions),
+    children: () => (parts.shared ? 1 : (late.sessions?.size ?? 0) + (parts.pool?.status.ready ?? 0)),
+    poolReady: () => parts.pool?.status.ready ?? 0,
+    ready: () => late.ready?.() ?? false,
+  });
+  const createUpstream = upstreamFactory(config, command, log, metrics, (id, message) =>
+    late.sessions?.notify(id, message),
+  );
+  if (config.sessionMode === 'shared') parts.shared = createUpstream();
+  else parts.pool = new UpstreamPool(createUpstream, config.poolMin, log);
+  const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
+  late.sessions = sessions;
+  const guards = new RequestGuards(config);
+  const ctx: HttpContext = { config, sessions, metrics, log, guards, legacyWaiting: new Map(), draining: false };
+  const health = healthOf({ config, command, sessions, ...parts, isDraining: () => ctx.draining });
+  late.ready = () => health.readiness().ok;
+  return { sessions, metrics, parts, health, ctx };
+}
+
+function upstreamFactory(
+  config: BridgeConfig,
+  command: readonly string[],
+  log: Logger,
+  metrics: Metrics,
+  notifySession: UpstreamOptions['notifySession'],
+): () => Upstream {
+  const connect = connectorFor(config, command);
+  const exclusive = config.sessionMode === 'per-session';
+  const options = { connect, exclusive, restart: !exclusive, warmup: config.warmup, log, metrics, notifySession };
+  return () => new Upstream(options);
 }
 
 function connectorFor(config: BridgeConfig, command: readonly string[]): Connector {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { ERROR_CODES, parseMessage } from '@mcp-sidecar/protocol';
+import { type Classified, ERROR_CODES, parseMessage } from '@mcp-sidecar/protocol';
 
 import { LegacyStream } from '../session/session.ts';
 import { namedEvent, startSse } from '../session/sse.ts';
@@ -57,21 +57,8 @@ export async function handleLegacyMessage(
       code: ERROR_CODES.invalidRequest,
     });
   }
-  if (message.kind === 'request' && message.message.method === 'initialize') {
-    const stream = ctx.legacyWaiting.get(id);
-    if (!stream)
-      return replyError(
-        res,
-        404,
-        `Not Found: no open SSE stream for session ${id}; connect to ${LEGACY_SSE_PATH} first`,
-      );
-    const opened = await ctx.sessions.open('legacy', message.message, id);
-    if ('status' in opened) return replyError(res, opened.status, `Service Unavailable: ${opened.message}`);
-    ctx.legacyWaiting.delete(id);
-    opened.legacy = stream;
-    opened.upstream.fromClient(id, message, stream);
-    return replyEmpty(res, 202);
-  }
+  if (message.kind === 'request' && message.message.method === 'initialize')
+    return legacyInitialize(ctx, res, id, message);
   const session = ctx.sessions.get(id);
   if (!session?.legacy)
     return replyError(
@@ -81,5 +68,23 @@ export async function handleLegacyMessage(
     );
   session.lastActivity = Date.now();
   session.upstream.fromClient(id, message, session.legacy);
+  replyEmpty(res, 202);
+}
+
+/** The first message on a legacy stream: opens the session, whose every answer goes out on that stream. */
+async function legacyInitialize(
+  ctx: HttpContext,
+  res: ServerResponse,
+  id: string,
+  message: Exclude<Classified, { kind: 'invalid' }> & { kind: 'request' },
+): Promise<void> {
+  const stream = ctx.legacyWaiting.get(id);
+  if (!stream)
+    return replyError(res, 404, `Not Found: no open SSE stream for session ${id}; connect to ${LEGACY_SSE_PATH} first`);
+  const opened = await ctx.sessions.open('legacy', message.message, id);
+  if ('status' in opened) return replyError(res, opened.status, `Service Unavailable: ${opened.message}`);
+  ctx.legacyWaiting.delete(id);
+  opened.legacy = stream;
+  opened.upstream.fromClient(id, message, stream);
   replyEmpty(res, 202);
 }

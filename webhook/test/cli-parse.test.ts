@@ -16,7 +16,7 @@ describe('parseCli', () => {
   it('serve: defaults', () => {
     const options = serveOptions(parseCli(['serve', '--self-signed'], {}));
     expect(options).toMatchObject({
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       port: 8443,
       adminPort: 8444,
       tls: { kind: 'self-signed' },

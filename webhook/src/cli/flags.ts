@@ -58,7 +58,12 @@ export const FLAGS = {
     commands: serve,
     parse: port,
   }),
-  host: flag({ hint: '<address>', default: '0.0.0.0', description: 'Address both servers bind to.', commands: serve }),
+  host: flag({
+    hint: '<address>',
+    default: '127.0.0.1',
+    description: 'Address both servers bind to. Loopback by default; the image sets 0.0.0.0 for the API server.',
+    commands: serve,
+  }),
   tlsCert: flag({
     hint: '<file>',
     default: undefined,

@@ -4,7 +4,8 @@
 // logging as in production), then drives POST /mutate with a realistic Deployment pod AdmissionReview from this
 // process, open loop: requests are sent on a fixed schedule whether or not earlier ones have answered (wrk2-style),
 // and latency is measured from the scheduled send time, so a stall is not hidden by the driver waiting it out
-// (coordinated omission). Latency from the actual send time is reported too. Not part of `npm test`.
+// (coordinated omission). Latency from the actual send time is reported too, and the same load is then run
+// against a bare node:https control that sends the injector's recorded answer. Not part of `npm test`.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,7 +55,22 @@ interface Server {
   readonly webhookUrl: string;
   readonly adminUrl: string;
   readonly ca: string;
+  readonly certDir: string;
   stop(): Promise<void>;
+}
+
+/** The control: a bare node:https server with the same certificate and the injector's answer (bare-https-server.ts). */
+async function startBare(certDir: string, answer: string): Promise<{ url: string; stop(): void }> {
+  const script = fileURLToPath(new URL('./bare-https-server.ts', import.meta.url));
+  const answerFile = join(certDir, 'answer.json');
+  writeFileSync(answerFile, answer);
+  const child = spawn(process.execPath, [script, join(certDir, 'tls.crt'), join(certDir, 'tls.key'), answerFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve) =>
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+  );
+  return { url: `https://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
 async function startServer(): Promise<Server> {
@@ -96,8 +112,10 @@ async function startServer(): Promise<Server> {
     rmSync(dir, { recursive: true, force: true });
     rmSync(dirname(logFile), { recursive: true, force: true });
   };
-  return { webhookUrl: urls[1] ?? '', adminUrl: urls[2], ca: ca.cert, stop };
+  return { webhookUrl: urls[1] ?? '', adminUrl: urls[2], ca: ca.cert, certDir: dir, stop };
 }
+
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 interface Sample {
   readonly scheduledMs: number;
@@ -136,7 +154,7 @@ async function one(pool: Pool, body: string, scheduled: number): Promise<Sample>
     const response = await pool.request({
       path: '/mutate',
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: JSON_TYPE,
       body,
     });
     const text = await response.body.text();
@@ -195,7 +213,7 @@ interface Run {
   readonly after: ServerView;
 }
 
-function report(config: Settings, run: Run, bodyBytes: number): void {
+function report(config: Settings, run: Run, bodyBytes: number, control: readonly Sample[]): void {
   const { samples, before, after } = run;
   const errors = samples.filter((s) => !s.ok).length;
   const cpuMs = ((after.cpuSeconds - before.cpuSeconds) * 1000) / samples.length;
@@ -216,6 +234,10 @@ function report(config: Settings, run: Run, bodyBytes: number): void {
       'from actual send',
       samples.map((s) => s.serviceMs),
     ),
+    row(
+      'control: bare node:https, from actual send',
+      control.map((s) => s.serviceMs),
+    ),
     '',
     `achieved rate: ${((samples.length * 1000) / run.elapsedMs).toFixed(1)} reviews/s (${samples.length} reviews), errors: ${errors}`,
     `server: CPU ${cpuMs.toFixed(3)} ms per review; handler p50 ${bucketPercentile(before, after, 50)} ms, ` +
@@ -232,18 +254,39 @@ async function main(): Promise<void> {
   const body = JSON.stringify(
     JSON.parse(readFileSync(new URL('./deployment-pod-review.json', import.meta.url), 'utf8')),
   );
-  const origin = new URL(server.webhookUrl).origin;
-  const connect = { ca: server.ca, servername: 'localhost' };
-  const pool = new Pool(origin, { connections: config.connections, pipelining: 1, connect });
+  const pool = poolFor(server.webhookUrl, server.ca, config);
   try {
     await openLoop(pool, body, config.rate, config.warmupMs);
     const before = await serverView(server.adminUrl);
     const { samples, elapsedMs } = await openLoop(pool, body, config.rate, config.durationMs);
     const after = await serverView(server.adminUrl);
-    report(config, { samples, elapsedMs, before, after }, body.length);
+    const control = await measureControl(server, body, config);
+    report(config, { samples, elapsedMs, before, after }, body.length, control);
   } finally {
     await pool.close();
     await server.stop();
+  }
+}
+
+function poolFor(url: string, ca: string, config: Settings): Pool {
+  const connect = { ca, servername: 'localhost' };
+  return new Pool(new URL(url).origin, { connections: config.connections, pipelining: 1, connect });
+}
+
+/** The same open loop against the bare control server, right after the injector's run. */
+async function measureControl(server: Server, body: string, config: Settings): Promise<readonly Sample[]> {
+  const injector = poolFor(server.webhookUrl, server.ca, config);
+  const recorded = await injector.request({ path: '/mutate', method: 'POST', headers: JSON_TYPE, body });
+  const answer = await recorded.body.text();
+  await injector.close();
+  const bare = await startBare(server.certDir, answer);
+  const pool = poolFor(bare.url, server.ca, config);
+  try {
+    await openLoop(pool, body, config.rate, config.warmupMs);
+    return (await openLoop(pool, body, config.rate, config.durationMs)).samples;
+  } finally {
+    await pool.close();
+    bare.stop();
   }
 }
 

@@ -69,7 +69,8 @@ function certificateSwitch(metrics: Metrics, logger: Logger) {
 }
 
 function createWebhookServer(pair: KeyPair, handler: ReturnType<typeof createMutateHandler>): HttpsServer {
-  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }, handler);
+  // noDelay: an admission answer is one small write; Nagle would hold it back waiting for an ACK.
+  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2', noDelay: true }, handler);
   // Outlive the API server's idle connections (90s), so it never reuses a connection this side is closing.
   https.keepAliveTimeout = 120_000;
   https.headersTimeout = 10_000;

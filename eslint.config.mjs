@@ -10,6 +10,8 @@ const sizeBudget = {
   'max-lines-per-function': ['error', { max: 40, skipBlankLines: true, skipComments: true, IIFEs: true }],
 };
 
+const PROGRAMS_APART = { group: ['**/sidecar/**', '**/webhook/**'], message: 'Programs never import each other.' };
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'test/conformance/results/**', 'test/bench/results/**'] },
   js.configs.recommended,
@@ -30,10 +32,7 @@ export default tseslint.config(
     rules: {
       ...sizeBudget,
       // The pure cores must stay free of I/O; see the layering section of ARCHITECTURE.md.
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/sidecar/**', '**/webhook/**'], message: 'Programs never import each other.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [PROGRAMS_APART] }],
     },
   },
   {
@@ -42,9 +41,19 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['node:http', 'node:https', 'node:net', 'node:child_process', 'node:fs', 'pino', 'prom-client'].map(
-            (name) => ({ name, message: 'Pure modules take no I/O dependencies; do the I/O at the edges.' }),
-          ),
+          // A later rule for the same files replaces the earlier one, so the programs' rule is repeated here.
+          patterns: [
+            PROGRAMS_APART,
+            {
+              group: ['node:http', 'node:https', 'node:net', 'node:child_process', 'node:fs', 'node:fs/*'],
+              message: 'Pure modules take no I/O dependencies; do the I/O at the edges.',
+            },
+            {
+              group: ['http', 'https', 'net', 'child_process', 'fs', 'fs/*'],
+              message: 'Use node: imports (and no I/O here).',
+            },
+            { group: ['pino', 'prom-client'], message: 'Pure modules neither log nor count; return effects instead.' },
+          ],
         },
       ],
     },

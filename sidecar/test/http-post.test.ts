@@ -49,6 +49,25 @@ describe.each(MODES)('POST rules (--session-mode %s)', (sessionMode) => {
     expect(answer.before.every((m) => (m['params'] as { progressToken: string }).progressToken === 'tok')).toBe(true);
   });
 
+  it('ids and progress tokens come back byte for byte, however the client wrote them', async () => {
+    const session = await openSession(bridge.url);
+    const post = (text: string) => fetch(session.url, { method: 'POST', headers: session.headers(), body: text });
+    // Beyond 2^53: JSON.parse alone would answer 12345678901234567000.
+    const big = await post(
+      '{"jsonrpc":"2.0","id":12345678901234567891,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}}',
+    );
+    expect(await big.text()).toContain('"id":12345678901234567891,');
+    // 1.0e1 is the integer 10, and "\u0074ok" is "tok": the client gets back what it sent, not the canonical form.
+    const chatty = await post(
+      '{"jsonrpc":"2.0","id": 1.0e1,"method":"tools/call","params":{"name":"chatty","arguments":{"count":2,"intervalMs":5},' +
+        '"_meta":{"progressToken":"\\u0074ok"}}}',
+    );
+    const text = await chatty.text();
+    expect(text.match(/"progressToken":"\\u0074ok"/g)).toHaveLength(2);
+    expect(text).toContain('"id":1.0e1,"result"');
+    expect(text).not.toMatch(/"id":10\b|"tok"/);
+  });
+
   it('P7 (design note): a call that runs longer than about 1 s is upgraded to an SSE stream', async () => {
     const session = await openSession(bridge.url);
     const started = Date.now();

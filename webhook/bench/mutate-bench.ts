@@ -19,7 +19,7 @@ import { Pool } from 'undici';
 
 import { generateCa, issueServingCert } from '../src/tls/certs.ts';
 
-// The sources, not bin/mcp-injector.js: the launcher prefers dist/, which may be an older build than the code measured.
+// The sources directly (bin/mcp-injector.js would also pick them in a checkout, but this makes it explicit).
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 interface Settings {

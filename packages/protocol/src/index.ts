@@ -1,5 +1,6 @@
 // Public surface of @mcp-sidecar/protocol: JSON-RPC framing and classification for MCP. Pure, no I/O.
 
+export { exactId, exactProgressToken } from './exact.ts';
 export { LineReader, type LineReaderEvents } from './framing.ts';
 export {
   type Classified,

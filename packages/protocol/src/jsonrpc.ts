@@ -2,6 +2,8 @@
 // The bridge parses each message once, classifies it here, and forwards the object; it never re-validates
 // results against the full MCP schema (that is the upstream server's and the client's job).
 
+import { keepSourceText } from './exact.ts';
+
 export type JsonRpcId = string | number;
 
 export interface JsonRpcRequest {
@@ -72,7 +74,9 @@ export function parseMessage(text: string): Classified {
   } catch {
     return { kind: 'invalid', reason: 'not valid JSON' };
   }
-  return classify(value);
+  const classified = classify(value);
+  if (classified.kind === 'request') keepSourceText(text, classified.message, progressTokenOf(classified.message));
+  return classified;
 }
 
 /**

@@ -1,7 +1,16 @@
 import { SUPPORTED_PROTOCOL_VERSIONS as SDK_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 
-import { classify, idKey, LineReader, SUPPORTED_PROTOCOL_VERSIONS } from '../src/index.ts';
+import {
+  classify,
+  exactId,
+  exactProgressToken,
+  idKey,
+  LineReader,
+  parseMessage,
+  progressTokenOf,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '../src/index.ts';
 
 function read(chunks: (string | Buffer)[], max = 1024) {
   const lines: string[] = [];
@@ -70,4 +79,41 @@ describe('classify', () => {
 
 it('supports exactly the session-era protocol versions of the TypeScript SDK v1', () => {
   expect([...SUPPORTED_PROTOCOL_VERSIONS]).toEqual([...SDK_VERSIONS]);
+});
+
+describe('exactId and exactProgressToken', () => {
+  const request = (text: string) => {
+    const parsed = parseMessage(text);
+    if (parsed.kind !== 'request') throw new Error(`not a request: ${text}`);
+    return parsed.message;
+  };
+  const withToken = (id: string, token: string) =>
+    `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","_meta":{"progressToken":${token}}}}`;
+
+  it('give back what the client wrote when JSON.parse would change it', () => {
+    for (const [id, token] of [
+      ['1.0', '2e0'],
+      ['12345678901234567891', '"\\u0074ok"'],
+      ['"\\u0041"', '-0'],
+    ] as const) {
+      const message = request(withToken(id, token));
+      expect(JSON.stringify({ id: exactId(message) })).toBe(`{"id":${id}}`);
+      expect(JSON.stringify({ progressToken: exactProgressToken(message, progressTokenOf(message)!) })).toBe(
+        `{"progressToken":${token}}`,
+      );
+    }
+  });
+
+  it('are the parsed values themselves when the client wrote them canonically, with or without a space', () => {
+    for (const text of [withToken('7', '"t"'), withToken('"a"', '8').replace('"id":', '"id": ')]) {
+      const message = request(text);
+      expect(exactId(message)).toBe(message.id);
+      expect(exactProgressToken(message, progressTokenOf(message)!)).toBe(progressTokenOf(message));
+    }
+  });
+
+  it('find the top-level id, not an "id" nested in params', () => {
+    const message = request('{"jsonrpc":"2.0","method":"m","params":{"id":1.50e1},"id":1.0}');
+    expect(JSON.stringify(exactId(message))).toBe('1.0');
+  });
 });

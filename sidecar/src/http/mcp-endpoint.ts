@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { type Classified, ERROR_CODES, type JsonRpcMessage, parseMessage } from '@mcp-sidecar/protocol';
+import { type Classified, ERROR_CODES, exactId, type JsonRpcMessage, parseMessage } from '@mcp-sidecar/protocol';
 
 import { methodLabel } from '../metrics.ts';
 import type { ResponseStream } from '../session/response-stream.ts';
@@ -82,7 +82,7 @@ async function readMessage(ctx: HttpContext, req: IncomingMessage, res: ServerRe
 }
 
 async function initialize(ctx: HttpContext, message: Message & { kind: 'request' }, res: ServerResponse) {
-  const id = message.message.id;
+  const id = exactId(message.message);
   if (ctx.draining) {
     return replyError(res, 503, 'Service Unavailable: mcp-sidecar is shutting down', {
       id,

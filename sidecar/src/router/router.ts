@@ -13,6 +13,8 @@
 
 import {
   type Classified,
+  exactId,
+  exactProgressToken,
   idKey,
   isSupportedProtocolVersion,
   type JsonRpcErrorObject,
@@ -137,8 +139,8 @@ export class Router<S> {
   /** A request from the bridge itself; its answer comes back as an `internal` effect with this id. */
   internalRequest(method: string, params?: Record<string, unknown>): { id: number; effect: Effect<S> } {
     const id = this.#nextId++;
-    const entry = { session: null, clientId: id, method, stream: null, clientToken: undefined, target: undefined };
-    this.#pending.set(id, { ...entry, listGeneration: this.#lists.generationFor(method, params) });
+    const entry = { session: null, clientId: id, replyId: id, method, stream: null, clientToken: undefined };
+    this.#pending.set(id, { ...entry, target: undefined, listGeneration: this.#lists.generationFor(method, params) });
     const message: JsonRpcRequest = params ? { jsonrpc: '2.0', id, method, params } : { jsonrpc: '2.0', id, method };
     return { id, effect: toUpstream(message) };
   }
@@ -150,7 +152,7 @@ export class Router<S> {
   upstreamLost(error: (pending: Pending<S>) => JsonRpcErrorObject): Effect<S>[] {
     const effects: Effect<S>[] = [];
     for (const [id, pending] of this.#pending) {
-      const failure: JsonRpcResponse = { jsonrpc: '2.0', id: pending.clientId, error: error(pending) };
+      const failure: JsonRpcResponse = { jsonrpc: '2.0', id: pending.replyId, error: error(pending) };
       if (!pending.session) effects.push({ kind: 'internal', id, response: failure });
       else if (pending.stream) effects.push(deliver(pending.stream, failure, true));
       pending.session?.inflight.clear();
@@ -173,17 +175,19 @@ export class Router<S> {
       case 'initialize':
         if (!this.#initializeResult) break;
         session.initializedByBridge = true;
-        return [deliver(stream, result(request.id, this.#initializeAnswer(request.params?.protocolVersion)), true)];
+        return [
+          deliver(stream, result(exactId(request), this.#initializeAnswer(request.params?.protocolVersion)), true),
+        ];
       case 'logging/setLevel':
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
         const local = this.#shared.handle(session, request, [...this.#sessions.values()]);
-        if (local !== undefined) return [deliver(stream, result(request.id, local), true)];
+        if (local !== undefined) return [deliver(stream, result(exactId(request), local), true)];
         break;
       }
       default: {
         const cached = this.#lists.lookup(request);
-        if (cached !== undefined) return [deliver(stream, result(request.id, cached), true)];
+        if (cached !== undefined) return [deliver(stream, result(exactId(request), cached), true)];
       }
     }
     return [this.#forward(session, request, stream)];
@@ -209,9 +213,10 @@ export class Router<S> {
     this.#pending.set(upstreamId, {
       session,
       clientId: request.id,
+      replyId: exactId(request),
       method: request.method,
       stream,
-      clientToken,
+      clientToken: clientToken === undefined ? undefined : exactProgressToken(request, clientToken),
       listGeneration: this.#lists.generationFor(request.method, request.params),
       target: targetOf(request),
     });
@@ -262,7 +267,7 @@ export class Router<S> {
     if (!pending.session) return [{ kind: 'internal', id: id as number, response }];
     pending.session.inflight.delete(idKey(pending.clientId));
     this.#shared.settle(pending, response);
-    response.id = pending.clientId;
+    response.id = pending.replyId;
     return pending.stream ? [deliver(pending.stream, response, true)] : [];
   }
 
@@ -321,19 +326,19 @@ export class Router<S> {
 
   #serverRequest(request: JsonRpcRequest): Effect<S>[] {
     // The bridge is the upstream's client: it answers pings itself, which keeps them cheap and unambiguous.
-    if (request.method === 'ping') return [toUpstream(result(request.id, {}))];
+    if (request.method === 'ping') return [toUpstream(result(exactId(request), {}))];
     const only = this.#onlyClientRequest();
     const session = only?.session ?? this.#soleSession();
     if (!session) {
       const detail = `${request.method} from the server with ${this.#pending.size} requests in flight`;
       return [
-        toUpstream(ambiguityError(request.id, request.method, this.#pending.size)),
+        toUpstream(ambiguityError(exactId(request), request.method, this.#pending.size)),
         dropped('unattributable', detail),
       ];
     }
     const capability = CAPABILITY_OF[request.method];
     if (capability && !session.capabilities[capability]) {
-      const error = missingCapabilityError(request.id, request.method, capability);
+      const error = missingCapabilityError(exactId(request), request.method, capability);
       return [toUpstream(error), dropped('capability', `${request.method} for session ${session.id}`)];
     }
     const key = idKey(request.id);

@@ -51,9 +51,11 @@ export interface Pending<S> {
   /** null for a request the bridge itself sent. */
   readonly session: RouterSession<S> | null;
   readonly clientId: JsonRpcId;
+  /** The id the answer carries back: clientId as the client wrote it, byte for byte (exactId). */
+  readonly replyId: JsonRpcId;
   readonly method: string;
   readonly stream: S | null;
-  /** The client's own progress token, restored on every progress notification. */
+  /** The client's own progress token as it wrote it, restored on every progress notification. */
   readonly clientToken: JsonRpcId | undefined;
   /** List-cache generation when a cacheable list request was sent; undefined when not cacheable. */
   readonly listGeneration: number | undefined;

@@ -2,7 +2,13 @@
 // (warm mode), applies the router's effects, fails requests clearly when the connection ends, and in shared
 // mode restarts it with exponential backoff and jitter, restoring the sessions' subscriptions and log level.
 
-import { ERROR_CODES, type JsonRpcErrorObject, type JsonRpcMessage, type JsonRpcResponse } from '@mcp-sidecar/protocol';
+import {
+  ERROR_CODES,
+  exactId,
+  type JsonRpcErrorObject,
+  type JsonRpcMessage,
+  type JsonRpcResponse,
+} from '@mcp-sidecar/protocol';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { WarmupCall } from '@mcp-sidecar/contract';
@@ -159,7 +165,7 @@ export class Upstream {
   fromClient(sessionId: string, message: UpstreamMessage, sink: ResponseSink): void {
     if (this.#debug) this.#logMessage('client → server', message, sessionId);
     if (this.#state !== 'ready') {
-      if (message.kind === 'request') sink.deliver(this.#unavailable(message.message.id), true);
+      if (message.kind === 'request') sink.deliver(this.#unavailable(exactId(message.message)), true);
       return;
     }
     this.#apply(this.router.fromClient(sessionId, message, sink));

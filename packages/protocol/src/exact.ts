@@ -42,7 +42,7 @@ function written(text: string, key: string, value: unknown): boolean {
 /** Records the source text of `request`'s id and progress token when they are not written canonically in `text`. */
 export function keepSourceText(text: string, request: JsonRpcRequest, token: JsonRpcId | undefined): void {
   if (written(text, 'id', request.id) && (token === undefined || written(text, 'progressToken', token))) return;
-  const seen = new Map<object, { id?: string; progressToken?: string }>();
+  const seen = new Map<object, SourceText>();
   const root = json.parse(text, function (key, value, context) {
     if ((key === 'id' || key === 'progressToken') && context.source !== undefined) {
       seen.set(this, { ...seen.get(this), [key]: context.source });

@@ -21,7 +21,7 @@ import { descendantsOf, isAlive } from '../../test/helpers/processes.ts';
 
 const running: (Bridge | BridgeProcess)[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((bridge) => ('stop' in bridge ? bridge.stop('SIGKILL') : bridge.close())));
+  await Promise.all(running.splice(0).map((bridge) => ('kill' in bridge ? bridge.kill() : bridge.close())));
 });
 const track = <T extends Bridge | BridgeProcess>(bridge: T): T => {
   running.push(bridge);

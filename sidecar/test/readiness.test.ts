@@ -8,7 +8,7 @@ import { initializeRequest, MCP_HEADERS, openRawSession, readAnswer } from '../.
 
 const running: BridgeProcess[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((bridge) => bridge.stop('SIGKILL')));
+  await Promise.all(running.splice(0).map((bridge) => bridge.kill()));
 });
 async function start(args: string[], env: Record<string, string> = {}, waitReady = false): Promise<BridgeProcess> {
   const bridge = await spawnBridge([...args, '--', ...fixtureCommand('crashing-server.ts')], { env, waitReady });

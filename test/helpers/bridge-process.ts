@@ -9,6 +9,7 @@ import { type BridgeConfig, defaultBridgeConfig } from '@mcp-sidecar/contract';
 
 import { type Bridge, startBridge } from '../../sidecar/src/bridge.ts';
 import { createLogger } from '../../sidecar/src/log.ts';
+import { descendantsOf } from './processes.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BRIDGE_MAIN = fileURLToPath(new URL('../../sidecar/src/main.ts', import.meta.url));
@@ -30,6 +31,8 @@ export interface BridgeProcess {
   output(): string;
   /** Sends a signal and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Test cleanup: SIGKILLs the bridge and every process below it (a killed bridge cannot close its servers). */
+  kill(): Promise<void>;
 }
 
 /** Spawns `mcp-sidecar <args>` on free ports and resolves once it listens (and, by default, is ready). */
@@ -57,15 +60,16 @@ export async function spawnBridge(
     20_000,
     () => `bridge did not start:\n${output}`,
   );
-  const bridge: BridgeProcess = {
-    ...urls,
-    child,
-    output: () => output,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
   };
+  const kill = async () => {
+    const tree = child.pid === undefined ? [] : descendantsOf(child.pid);
+    await stop('SIGKILL');
+    for (const pid of tree) killQuietly(pid);
+  };
+  const bridge: BridgeProcess = { ...urls, child, output: () => output, stop, kill };
   if (options.waitReady !== false) await waitUntilReady(urls.adminUrl);
   return bridge;
 }
@@ -111,5 +115,13 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(describe());
     await sleep(25);
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }

@@ -38,3 +38,21 @@ export function descendantsOf(root: number): number[] {
   }
   return found;
 }
+
+/** Processes other than this one whose command line runs something from `root` (fixtures, the bridge, the shim). */
+export function leftoverProcesses(root: string): { pid: number; command: string }[] {
+  const found: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid || !isAlive(pid)) continue;
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {
+      continue;
+    }
+    const argv = command.split(' ');
+    if (argv.some((arg) => arg.startsWith(`${root}/`) && !arg.includes('/node_modules/'))) found.push({ pid, command });
+  }
+  return found;
+}

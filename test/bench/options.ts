@@ -5,6 +5,7 @@ import type { TargetId } from './targets.ts';
 
 export type BenchOptions = {
   durationS: number;
+  rounds: number;
   connections: number[];
   only: TargetId[];
   warmupS: number;
@@ -14,7 +15,8 @@ export type BenchOptions = {
 };
 
 export const USAGE = `Usage: npm run bench -- [options]
-  --duration <s>          seconds per wrk run (default 10)
+  --duration <s>          seconds per wrk run (default 5)
+  --rounds <n>            throughput rounds, every target once per round, median reported (default 3)
   --connections <list>    wrk connection counts, comma-separated (default 1,16)
   --only <list>           targets to run, comma-separated (default all): ${TARGET_IDS.join(', ')}
   --warmup <s>            warm-up seconds before the measured runs (default 2)
@@ -49,7 +51,8 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
-      duration: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '1,16' },
       only: { type: 'string', default: TARGET_IDS.join(',') },
       warmup: { type: 'string', default: '2' },
@@ -62,6 +65,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   const connections = values.connections.split(',').map((c) => positiveInt('connections', c.trim()));
   return {
     durationS: positiveInt('duration', values.duration),
+    rounds: positiveInt('rounds', values.rounds),
     connections: [...new Set(connections)],
     only: targetList(values.only),
     warmupS: positiveInt('warmup', values.warmup, true),

@@ -65,7 +65,7 @@ function noiseWarning(results: TargetResult[]): string | undefined {
 }
 
 export function printTables(results: TargetResult[], options: BenchOptions): void {
-  const blocks = options.connections.map((c) => throughputTable(results, c, options.durationS));
+  const blocks = options.connections.map((c) => throughputTable(results, c, options.durationS, options.rounds));
   if (options.newSessions > 0) blocks.push(newSessionTable(results, options.newSessions));
   const idle = idleSessionsTable(results);
   if (idle) blocks.push(idle);

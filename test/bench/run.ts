@@ -1,4 +1,5 @@
-// `npm run bench`: every bridge side by side in one run, in front of the same echo server, on the same machine.
+// `npm run bench`: every bridge side by side in one run, in front of the same echo server, on the same machine,
+// throughput measured in interleaved rounds (median reported).
 // wrk, the bridge and the echo server share the machine's cores; that is identical for every target, so the
 // ratios are comparable even where the absolute figures are capped by the box. See README.md.
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,7 @@ import { startTarget, stopTarget } from './target-process.ts';
 import type { RunContext, RunningTarget } from './target-process.ts';
 import { BENCH_DIR, TARGETS } from './targets.ts';
 import type { TargetDef } from './targets.ts';
-import type { TargetResult } from './types.ts';
+import type { TargetResult, ThroughputResult } from './types.ts';
 import { WRK, runWrk } from './wrk.ts';
 
 const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -25,29 +26,114 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 let wrkRuns = 0;
 const nextIdBase = (): number => ++wrkRuns * 1e10;
 
-async function measure(target: RunningTarget, result: TargetResult, options: BenchOptions, marker: string) {
-  const session = await openBenchSession(target);
-  log(`${target.def.label}: session ${session || '(none: bare ceiling)'}; echo verified`);
-  const maxConnections = Math.max(...options.connections);
-  if (options.warmupS > 0) {
-    const warm = { session, connections: maxConnections, durationS: options.warmupS, idBase: nextIdBase(), marker };
-    await runWrk({ url: target.url, ...warm });
+type Entry = {
+  def: TargetDef;
+  result: TargetResult;
+  /** Running while it takes part; undefined once stopped (or when it never started). */
+  target?: RunningTarget;
+  session: string;
+  rounds: Map<number, ThroughputResult[]>;
+};
+
+/** Starts a target, opens the session wrk will load, and warms it up. A failure is recorded on the entry. */
+async function startEntry(def: TargetDef, options: BenchOptions, run: RunContext): Promise<Entry> {
+  const result: TargetResult = { id: def.id, label: def.label, kind: def.kind, available: false, throughput: [] };
+  const entry: Entry = { def, result, session: '', rounds: new Map() };
+  try {
+    log(`${def.label}: starting`);
+    entry.target = await startTarget(def, run);
+  } catch (error) {
+    result.reason = message(error);
+    log(`${def.label}: not available: ${result.reason}`);
+    return entry;
   }
-  for (const connections of options.connections) {
-    const load = { session, connections, durationS: options.durationS, idBase: nextIdBase(), marker };
-    const run = await throughput(target, load);
-    result.throughput.push(run);
-    log(`${target.def.label}: c=${connections} ${Math.round(run.callsPerSecond)} calls/s, ${run.errors} errors`);
+  result.available = true;
+  result.startupMs = Math.round(entry.target.startupMs);
+  log(`${def.label}: ready in ${result.startupMs} ms (pid ${entry.target.group.pid})`);
+  try {
+    entry.session = await openBenchSession(entry.target);
+    log(`${def.label}: session ${entry.session || '(none: bare ceiling)'}; echo verified`);
+    const connections = Math.max(...options.connections);
+    const warm = { session: entry.session, connections, durationS: options.warmupS, idBase: nextIdBase() };
+    if (options.warmupS > 0) await runWrk({ url: entry.target.url, ...warm, marker: run.marker });
+  } catch (error) {
+    await fail(entry, error);
   }
-  if (options.newSessions > 0) {
-    result.newSession = await newSessions(target, options.newSessions);
-    log(`${target.def.label}: new session p50 ${result.newSession.p50Ms.toFixed(1)} ms`);
-    if (target.def.id === 'sidecar-per-session') {
-      result.newSessionPaced = await newSessions(target, options.newSessions, true);
-      log(
-        `${target.def.label}: new session with a warm upstream waiting, p50 ${result.newSessionPaced.p50Ms.toFixed(1)} ms`,
-      );
+  return entry;
+}
+
+async function fail(entry: Entry, error: unknown): Promise<void> {
+  entry.result.reason = message(error);
+  log(`${entry.def.label}: failed: ${entry.result.reason}`);
+  if (entry.target) await stopTarget(entry.target);
+  entry.target = undefined;
+}
+
+/**
+ * Throughput in rounds: every running target once per round, the order rotated each round, so a slow spell of the
+ * machine (this VM has them) hits every target rather than whichever ran at the time. Each target reports its median
+ * round; the errors column counts every round.
+ */
+async function throughputRounds(entries: Entry[], options: BenchOptions, marker: string): Promise<void> {
+  for (let round = 0; round < options.rounds && !isStopping(); round += 1) {
+    const live = entries.filter((entry) => entry.target);
+    const shift = round % Math.max(1, live.length);
+    for (const entry of [...live.slice(shift), ...live.slice(0, shift)]) {
+      if (isStopping()) return;
+      try {
+        await oneRound(entry, options, marker, round);
+      } catch (error) {
+        await fail(entry, error);
+      }
     }
+  }
+  for (const entry of entries) {
+    if (entry.result.available && !entry.result.reason)
+      entry.result.throughput = [...entry.rounds.values()].map(median);
+  }
+}
+
+async function oneRound(entry: Entry, options: BenchOptions, marker: string, round: number): Promise<void> {
+  for (const connections of options.connections) {
+    const load = { session: entry.session, connections, durationS: options.durationS, idBase: nextIdBase(), marker };
+    const run = await throughput(entry.target!, load);
+    entry.rounds.set(connections, [...(entry.rounds.get(connections) ?? []), run]);
+    const calls = Math.round(run.callsPerSecond);
+    log(
+      `${entry.def.label}: round ${round + 1}/${options.rounds} c=${connections} ${calls} calls/s, ${run.errors} errors`,
+    );
+  }
+}
+
+/** The median round by calls/s (the lower middle one for an even count), with every round's rate and all errors. */
+function median(runs: ThroughputResult[]): ThroughputResult {
+  const sorted = [...runs].sort((a, b) => a.callsPerSecond - b.callsPerSecond);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const errors = runs.reduce((sum, run) => sum + run.errors, 0);
+  return { ...middle, errors, roundsCallsPerSecond: runs.map((run) => run.callsPerSecond) };
+}
+
+/** After the rounds, one target at a time: new-session timing, stop, then idle sessions on a fresh instance. */
+async function finish(entry: Entry, options: BenchOptions, run: RunContext): Promise<void> {
+  if (!entry.target) return;
+  const { def, result } = entry;
+  try {
+    if (options.newSessions > 0) await measureNewSessions(entry.target, result, options);
+    await stopTarget(entry.target);
+    entry.target = undefined;
+    if (def.id === 'sidecar-shared' && options.idleSessions > 0) await measureIdle(def, result, options, run);
+  } catch (error) {
+    await fail(entry, error);
+  }
+}
+
+async function measureNewSessions(target: RunningTarget, result: TargetResult, options: BenchOptions) {
+  const { label, id } = target.def;
+  result.newSession = await newSessions(target, options.newSessions);
+  log(`${label}: new session p50 ${result.newSession.p50Ms.toFixed(1)} ms`);
+  if (id === 'sidecar-per-session') {
+    result.newSessionPaced = await newSessions(target, options.newSessions, true);
+    log(`${label}: new session with a warm upstream waiting, p50 ${result.newSessionPaced.p50Ms.toFixed(1)} ms`);
   }
 }
 
@@ -65,34 +151,6 @@ async function measureIdle(def: TargetDef, result: TargetResult, options: BenchO
   } finally {
     await stopTarget(target);
   }
-}
-
-async function benchTarget(def: TargetDef, options: BenchOptions, run: RunContext): Promise<TargetResult> {
-  const result: TargetResult = { id: def.id, label: def.label, kind: def.kind, available: false, throughput: [] };
-  let target: RunningTarget;
-  try {
-    log(`${def.label}: starting`);
-    target = await startTarget(def, run);
-  } catch (error) {
-    result.reason = message(error);
-    log(`${def.label}: not available: ${result.reason}`);
-    return result;
-  }
-  result.available = true;
-  result.startupMs = Math.round(target.startupMs);
-  log(`${def.label}: ready in ${result.startupMs} ms (pid ${target.group.pid})`);
-  try {
-    try {
-      await measure(target, result, options, run.marker);
-    } finally {
-      await stopTarget(target);
-    }
-    if (def.id === 'sidecar-shared' && options.idleSessions > 0) await measureIdle(def, result, options, run);
-  } catch (error) {
-    result.reason = message(error);
-    log(`${def.label}: failed: ${result.reason}`);
-  }
-  return result;
 }
 
 /** Everything before the first target: leftover check, cleanup handlers, result folders, machine facts. */
@@ -121,12 +179,16 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date().toISOString();
   const { run, stamp, machine } = await prepare(options);
-  const results: TargetResult[] = [];
+  // Every target runs from start to finish of the throughput rounds (idle ones cost next to nothing).
+  const entries: Entry[] = [];
   for (const def of TARGETS.filter((t) => options.only.includes(t.id))) {
     if (isStopping()) break;
-    results.push(await benchTarget(def, options, run));
+    entries.push(await startEntry(def, options, run));
   }
+  await throughputRounds(entries, options, run.marker);
+  for (const entry of entries) if (!isStopping()) await finish(entry, options, run);
   if (isStopping()) return 130; // interrupted: no partial tables; the signal handler exits
+  const results = entries.map((entry) => entry.result);
   const strays = sweepStrays(run.marker);
   if (strays > 0) log(`killed ${strays} stray process(es) left behind by targets`);
   printTables(results, options);

@@ -49,17 +49,25 @@ function bestPeer(results: TargetResult[], pick: (t: TargetResult) => number | u
 const runAt = (t: TargetResult, c: number): ThroughputResult | undefined =>
   t.throughput.find((r) => r.connections === c);
 
-export function throughputTable(results: TargetResult[], connections: number, durationS: number): string {
+export function throughputTable(
+  results: TargetResult[],
+  connections: number,
+  durationS: number,
+  rounds: number,
+): string {
   const peerCalls = bestPeer(results, (t) => runAt(t, connections)?.callsPerSecond, true);
   const peerCpu = bestPeer(results, (t) => runAt(t, connections)?.cpuMsPerCall, false);
   const bareCalls = results.find((t) => t.kind === 'bare')?.throughput.find((r) => r.connections === connections);
-  const headers = ['calls/s', '÷ best peer', '÷ bare', 'p50 ms', 'p99 ms', 'errors', 'CPU s', 'CPU ms/call'];
+  const headers = ['calls/s', 'rounds min–max', '÷ best peer', '÷ bare', 'p50 ms', 'p99 ms', 'errors', 'CPU s'];
+  headers.push('CPU ms/call');
   headers.push('÷ best peer', 'RSS MB', 'tree MB', 'other load');
   const rows = results.map((t): Row => {
     const r = runAt(t, connections);
     if (!r) return unavailable(t);
+    const all = r.roundsCallsPerSecond ?? [r.callsPerSecond];
     const cells = [
       int(r.callsPerSecond),
+      `${int(Math.min(...all))}–${int(Math.max(...all))}`,
       ratio(r.callsPerSecond, peerCalls),
       ratio(r.callsPerSecond, bareCalls?.callsPerSecond),
     ];
@@ -71,7 +79,8 @@ export function throughputTable(results: TargetResult[], connections: number, du
   const threads = connections === 1 ? 1 : 2;
   const noun = connections === 1 ? 'connection' : 'connections';
   return render(
-    `Throughput: tools/call echo, ${connections} ${noun} (wrk -t${threads} -c${connections}), ${durationS} s, one session`,
+    `Throughput: tools/call echo, ${connections} ${noun} (wrk -t${threads} -c${connections}), one session, ` +
+      `median of ${rounds} interleaved rounds of ${durationS} s`,
     headers,
     rows,
   );

@@ -22,6 +22,8 @@ export type ThroughputResult = {
   foreignLoad: number;
   memory: TreeMemory;
   wrk: WrkResult;
+  /** calls/s of every round, in round order; the other fields are the median round's (errors: all rounds'). */
+  roundsCallsPerSecond?: number[];
 };
 
 export type NewSessionResult = {

@@ -5,6 +5,7 @@ import { parseBridgeCli, renderHelp } from '@mcp-sidecar/contract';
 
 import { startBridge } from './bridge.ts';
 import { createLogger } from './log.ts';
+import { errorText } from './upstream/backoff.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
 const cli = parseBridgeCli(process.argv.slice(2), process.env);
@@ -48,7 +49,6 @@ try {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } catch (error) {
-  const detail = error instanceof Error ? error.message : String(error);
-  log.fatal({ err: error }, `could not start: ${detail}`);
+  log.fatal({ err: error }, `could not start: ${errorText(error)}`);
   process.exit(1);
 }

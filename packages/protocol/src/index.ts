@@ -8,6 +8,7 @@ export {
   ERROR_CODES,
   errorResponse,
   idKey,
+  isId,
   type JsonRpcErrorObject,
   type JsonRpcId,
   type JsonRpcMessage,

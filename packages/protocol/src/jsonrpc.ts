@@ -40,7 +40,8 @@ export type Classified =
   | { readonly kind: 'response'; readonly message: JsonRpcResponse }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-const isId = (value: unknown): value is JsonRpcId =>
+/** A JSON-RPC id MCP accepts: a string or an integer. */
+export const isId = (value: unknown): value is JsonRpcId =>
   typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
 
 /** Classifies a parsed JSON value as a request, notification or response, or says why it is none. */

@@ -16,6 +16,7 @@ import {
   exactId,
   exactProgressToken,
   idKey,
+  isId,
   isSupportedProtocolVersion,
   type JsonRpcErrorObject,
   type JsonRpcId,
@@ -72,10 +73,6 @@ export class Router<S> {
   }
 
   /** Cache the upstream's InitializeResult; sessions opened afterwards get it without a round trip. */
-  setInitializeResult(value: Record<string, unknown> | undefined): void {
-    this.#initializeResult = value;
-  }
-
   openSession(id: string, capabilities: ClientCapabilities): void {
     this.#sessions.set(id, {
       id,
@@ -358,9 +355,6 @@ export class Router<S> {
     return this.#exclusive && this.#sessions.size === 1 ? this.#sessions.values().next().value : undefined;
   }
 }
-
-const isId = (value: unknown): value is JsonRpcId =>
-  typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
 
 /** The tool, prompt or resource a request is about, for error messages. */
 function targetOf(request: JsonRpcRequest): string | undefined {

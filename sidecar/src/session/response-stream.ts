@@ -55,10 +55,6 @@ export class ResponseStream implements ResponseSink {
     return this.#mode === 'pending';
   }
 
-  get streaming(): boolean {
-    return this.#mode === 'sse' && this.#res !== null;
-  }
-
   deliver(message: JsonRpcMessage, final: boolean): void {
     if (this.#mode === 'done') return;
     const data = JSON.stringify(message);

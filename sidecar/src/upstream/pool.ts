@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Logger } from '../log.ts';
+import { backoffDelay, CRASH_LOOP_CRASHES, errorText } from './backoff.ts';
 import type { Upstream } from './upstream.ts';
 
 const RETRY_MIN_MS = 200;
@@ -20,8 +21,6 @@ export interface PoolStatus {
   /** Set when warm-ups keep failing because the servers die (reported by /livez); waiting for a socket is not it. */
   readonly crashLoop: string | undefined;
 }
-
-const CRASH_LOOP_CRASHES = 5;
 
 export class UpstreamPool {
   readonly #create: () => Upstream;
@@ -56,11 +55,6 @@ export class UpstreamPool {
       lastError: this.#lastError,
       crashLoop: this.#crashes >= CRASH_LOOP_CRASHES ? `warm-ups keep failing: ${this.#lastError}` : undefined,
     };
-  }
-
-  /** The protocol version the pooled upstreams negotiated with the bridge, once one is warm. */
-  get negotiatedVersion(): string | undefined {
-    return this.#ready[0]?.negotiatedVersion;
   }
 
   get upstreams(): readonly Upstream[] {
@@ -121,15 +115,15 @@ export class UpstreamPool {
     } catch (error) {
       this.#failures += 1;
       if (upstream.crashes > 0) this.#crashes += 1;
-      this.#lastError = error instanceof Error ? error.message : String(error);
-      retryInMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
+      this.#lastError = errorText(error);
+      retryInMs = backoffDelay(this.#failures, RETRY_MIN_MS, RETRY_MAX_MS);
       this.#log.error({ err: this.#lastError, retryInMs }, 'warm-up of a pooled upstream failed');
     } finally {
       this.#warming -= 1;
       // Wake one waiting session: it takes this upstream, or starts a cold one rather than wait out a backoff.
       this.#warmedWaiters.shift()?.();
     }
-    if (retryInMs > 0) await sleep(retryInMs * (0.5 + Math.random() / 2));
+    if (retryInMs > 0) await sleep(retryInMs);
     this.fill();
   }
 

@@ -17,6 +17,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Router } from '../router/router.ts';
 import type { DropReason, Effect, Pending } from '../router/types.ts';
+import { backoffDelay, CRASH_LOOP_CRASHES, errorText } from './backoff.ts';
 import type { ConnectionEnd, Connector, UpstreamConnection, UpstreamMessage } from './connection.ts';
 import { warmUp } from './warmup.ts';
 
@@ -48,7 +49,6 @@ const CONNECT_BACKOFF_MAX_MS = 1_000;
 /** A restarted upstream that stays up this long resets the backoff. */
 const STABLE_AFTER_MS = 30_000;
 /** Crashes without a stable run in between that make a crash loop. */
-const CRASH_LOOP_CRASHES = 5;
 /** Internal requests (handshake, warm-up) may wait this long; npx may be downloading the server first. */
 const INTERNAL_TIMEOUT_MS = 120_000;
 
@@ -152,8 +152,7 @@ export class Upstream {
         if (this.#stopped()) return;
         this.#state = 'restarting';
         const max = this.#waitingForServer ? CONNECT_BACKOFF_MAX_MS : BACKOFF_MAX_MS;
-        const ceiling = Math.min(max, BACKOFF_MIN_MS * 2 ** Math.max(0, this.#attempts - 1));
-        const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+        const delay = backoffDelay(this.#attempts, BACKOFF_MIN_MS, max);
         this.#options.log.error({ err: errorText(error), retryInMs: delay }, 'upstream not ready; retrying');
         await sleep(delay);
         this.#options.metrics.restarts.inc();
@@ -372,5 +371,3 @@ export class Upstream {
     return { jsonrpc: '2.0', id, error: { code: ERROR_CODES.serverError, message } };
   }
 }
-
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

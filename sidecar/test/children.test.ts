@@ -200,6 +200,31 @@ describe('graceful shutdown', () => {
     expect(await exited).toEqual({ code: 0, signal: null });
   });
 
+  it(
+    'per-session: sessions end as "shutdown", and closing the pool is not taken for a crash',
+    { timeout: 20_000 },
+    async () => {
+      const args = ['--session-mode', 'per-session', '--pool-min', '1'];
+      const bridge = await spawnBridge([...args, '--', ...fixtureCommand('routing-server.ts')]);
+      await openRawSession(bridge.url);
+      const pooled = async () =>
+        ((await (await fetch(`${bridge.adminUrl}/status`)).json()) as { pool: { ready: number } }).pool.ready;
+      await waitFor(
+        async () => ((await pooled()) === 1 ? true : undefined),
+        10_000,
+        () => 'the pool did not refill',
+      );
+      expect(await bridge.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      const ended = bridge
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"session ended"'))
+        .map((line) => (JSON.parse(line) as { reason: string }).reason);
+      expect(ended).toEqual(['shutdown']);
+      expect(bridge.output()).not.toContain('ended while idle');
+    },
+  );
+
   it('fails a call that outlives the grace period with an error saying so', { timeout: 20_000 }, async () => {
     const bridge = await spawnBridge(['--shutdown-grace', '300ms', '--', ...fixtureCommand('routing-server.ts')]);
     const session = await openRawSession(bridge.url);

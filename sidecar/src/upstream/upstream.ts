@@ -54,7 +54,7 @@ const INTERNAL_TIMEOUT_MS = 120_000;
 
 export class Upstream {
   readonly router: Router<ResponseSink>;
-  /** Called when the connection ended for good (not restarting); set by whoever owns the upstream now. */
+  /** Called when the connection ended for good without close() (not restarting); set by its owner now. */
   onEnd: ((end: ConnectionEnd) => void) | undefined;
   #state: UpstreamState = 'starting';
   #connection: UpstreamConnection | undefined;
@@ -301,7 +301,8 @@ export class Upstream {
       void this.keepRunning();
       return;
     }
-    if (stage !== 'stopped') this.#state = 'failed';
+    if (stage === 'stopped') return; // its owner closed it and needs no telling
+    this.#state = 'failed';
     this.onEnd?.(end);
   }
 

@@ -2,7 +2,7 @@
 // in parallel never race to build it. After: fails the run if any process a test started from this checkout (a
 // fixture server, a bridge, the shim) is still running. "No orphan processes, ever" holds for the tests too.
 
-import { descendantsOf, leftoverProcesses } from './helpers/processes.ts';
+import { descendantsOf, killQuietly, leftoverProcesses } from './helpers/processes.ts';
 import { ensureShim } from './helpers/shim.ts';
 
 const REPO_ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -16,13 +16,7 @@ export default function setup(): () => Promise<void> {
     const left = leftoverProcesses(REPO_ROOT).filter((p) => !before.has(p.pid));
     if (left.length === 0) return;
     const helpers = left.flatMap(({ pid }) => descendantsOf(pid)); // e.g. a fixture's SIGTERM-ignoring grandchild
-    for (const pid of [...left.map((p) => p.pid), ...helpers]) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const pid of [...left.map((p) => p.pid), ...helpers]) killQuietly(pid);
     const list = left.map((p) => `  ${p.pid}: ${p.command}`).join('\n');
     throw new Error(
       `${left.length} processes started by the tests outlived them (now killed, with ${helpers.length} descendants):\n${list}`,

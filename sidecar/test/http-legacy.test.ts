@@ -8,7 +8,9 @@ import type { Bridge } from '../src/bridge.ts';
 import { initializeRequest } from '../../test/helpers/mcp-http.ts';
 import { messageOf, openStream, type SseReader } from '../../test/helpers/sse-stream.ts';
 import { waitFor } from '../../test/helpers/bridge-process.ts';
-import { errorBody, isAlive, MODES, startScripted, toolCall, waitForExit } from './http-support.ts';
+import { waitForExit } from '../../test/helpers/bridge-process.ts';
+import { exists } from '../../test/helpers/processes.ts';
+import { errorBody, MODES, startScripted, toolCall } from './http-support.ts';
 
 interface LegacySession {
   readonly endpoint: string;
@@ -153,7 +155,7 @@ describe.each(MODES)('legacy HTTP+SSE transport, 2024-11-05 (--session-mode %s)'
       () => 'the legacy endpoint still accepts messages 3 s after its SSE connection closed',
     );
     if (sessionMode === 'per-session') await waitForExit(pid);
-    else expect(isAlive(pid)).toBe(true);
+    else expect(exists(pid)).toBe(true);
   });
 });
 

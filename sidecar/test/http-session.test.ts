@@ -6,18 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Bridge } from '../src/bridge.ts';
-import { waitFor } from '../../test/helpers/bridge-process.ts';
+import { waitFor, waitForExit } from '../../test/helpers/bridge-process.ts';
+import { exists } from '../../test/helpers/processes.ts';
 import { initializeRequest, MCP_HEADERS } from '../../test/helpers/mcp-http.ts';
-import {
-  errorBody,
-  isAlive,
-  MODES,
-  openSession,
-  startScripted,
-  statusSessions,
-  toolCall,
-  waitForExit,
-} from './http-support.ts';
+import { errorBody, MODES, openSession, startScripted, statusSessions, toolCall } from './http-support.ts';
 
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
 
@@ -123,7 +115,7 @@ describe.each(MODES)('sessions and protocol version (--session-mode %s)', (sessi
   it('§5.10: DELETE reaps the session’s child in per-session mode, and keeps the shared child in shared mode', async () => {
     const [session, other] = [await openSession(bridge.url), await openSession(bridge.url)];
     const pid = Number(await session.tool('pid-1', 'pid'));
-    expect(isAlive(pid)).toBe(true);
+    expect(exists(pid)).toBe(true);
     if (sessionMode === 'per-session') {
       expect((await statusSessions(bridge)).find((s) => s.id === session.id)?.upstream?.pid).toBe(pid);
     }
@@ -133,7 +125,7 @@ describe.each(MODES)('sessions and protocol version (--session-mode %s)', (sessi
       await waitForExit(pid);
     } else {
       await sleep(200);
-      expect(isAlive(pid)).toBe(true);
+      expect(exists(pid)).toBe(true);
     }
     expect(await other.tool('echo-1', 'echo', { text: 'still here' })).toBe('still here');
   });
@@ -177,7 +169,7 @@ describe.each(MODES)('limits (--session-mode %s)', (sessionMode) => {
       );
       expect((await session.post(toolCall(2, 'echo'))).status).toBe(404);
       if (sessionMode === 'per-session') await waitForExit(pid);
-      else expect(isAlive(pid)).toBe(true);
+      else expect(exists(pid)).toBe(true);
     });
 
     it('a session with steady traffic or a call in flight is not reaped', async () => {

@@ -4,17 +4,16 @@
 import type { BridgeConfig } from '@mcp-sidecar/contract';
 
 import type { Bridge } from '../src/bridge.ts';
-import { fixtureCommand, startInProcess, waitFor } from '../../test/helpers/bridge-process.ts';
+import { fixtureCommand, startInProcess } from '../../test/helpers/bridge-process.ts';
 import { initializeRequest, MCP_HEADERS, readAnswer } from '../../test/helpers/mcp-http.ts';
 import { openStream, type SseEvent, type SseReader } from '../../test/helpers/sse-stream.ts';
 
 export const SCRIPTED = fixtureCommand('scripted-server.ts');
 export const MODES = ['shared', 'per-session'] as const;
-export type Mode = (typeof MODES)[number];
 
 /** The bridge in front of the scripted fixture, quick to shut down; per-session mode keeps a few children warm. */
 export const startScripted = (overrides: Partial<BridgeConfig> = {}): Promise<Bridge> =>
-  startInProcess({ logLevel: 'silent', shutdownGrace: 100, poolMin: 3, ...overrides }, SCRIPTED);
+  startInProcess({ shutdownGrace: 100, poolMin: 3, ...overrides }, SCRIPTED); // startInProcess logs nothing
 
 export interface Session {
   readonly url: string;
@@ -119,23 +118,6 @@ export async function statusSessions(bridge: Bridge): Promise<StatusSession[]> {
   const status = (await (await fetch(`${bridge.adminUrl}/status`)).json()) as { sessions: { list: StatusSession[] } };
   return status.sessions.list;
 }
-
-export const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Waits until the process is gone (the bridge reaps its children, so no zombie stays behind). */
-export const waitForExit = (pid: number, ms = 5_000) =>
-  waitFor(
-    () => (isAlive(pid) ? undefined : true),
-    ms,
-    () => `process ${pid} still runs after ${ms} ms`,
-  );
 
 /** The JSON body of an error answer, or a description of what came instead. */
 export async function errorBody(

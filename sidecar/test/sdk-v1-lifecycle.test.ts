@@ -3,14 +3,14 @@
 // process goes with it, in shared mode the one server keeps serving the other sessions.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
-import { waitFor } from '../../test/helpers/bridge-process.ts';
+import { waitFor, waitForExit } from '../../test/helpers/bridge-process.ts';
+import { exists } from '../../test/helpers/processes.ts';
 import { MCP_HEADERS } from '../../test/helpers/mcp-http.ts';
 import {
   bridgeStatus,
   Closer,
   connectV1,
   EVERYTHING,
-  isAlive,
   type LoggedBridge,
   startLoggedInProcess,
   textOf,
@@ -60,13 +60,9 @@ describe.each(['shared', 'per-session'] as const)('SDK v1 session lifecycle on m
     await client.close();
 
     if (mode === 'per-session') {
-      await waitFor(
-        () => (isAlive(pid!) ? undefined : true),
-        10_000,
-        () => `server pid ${pid} outlived its session`,
-      );
+      await waitForExit(pid!, 10_000); // the server outlives no session
     } else {
-      expect(isAlive(pid!)).toBe(true);
+      expect(exists(pid!)).toBe(true);
       expect((await bridgeStatus(bridge.adminUrl)).shared?.pid).toBe(pid);
     }
     // Another session is not affected by the end of this one.
@@ -94,11 +90,7 @@ describe.each(['shared', 'per-session'] as const)('SDK v1 session lifecycle on m
     );
     expect(await statusForOldSession(sessionId)).toBe(404);
     if (mode === 'per-session') {
-      await waitFor(
-        () => (isAlive(pid!) ? undefined : true),
-        10_000,
-        () => `server pid ${pid} outlived its session`,
-      );
+      await waitForExit(pid!, 10_000); // the server outlives no session
     }
   });
 

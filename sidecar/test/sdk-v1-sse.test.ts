@@ -4,13 +4,13 @@
 import { Client as V2Client, SSEClientTransport as V2SSEClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
-import { waitFor } from '../../test/helpers/bridge-process.ts';
+import { waitFor, waitForExit } from '../../test/helpers/bridge-process.ts';
+import { exists } from '../../test/helpers/processes.ts';
 import {
   bridgeStatus,
   Closer,
   connectV1Sse,
   EVERYTHING,
-  isAlive,
   legacySseUrl,
   type LoggedBridge,
   samplingAnswerOf,
@@ -128,13 +128,9 @@ describe.each(['shared', 'per-session'] as const)(
         () => `legacy session ${sessionId} still open after the client closed its SSE stream`,
       );
       if (mode === 'per-session') {
-        await waitFor(
-          () => (isAlive(pid!) ? undefined : true),
-          10_000,
-          () => `server pid ${pid} outlived its session`,
-        );
+        await waitForExit(pid!, 10_000); // the server outlives no session
       } else {
-        expect(isAlive(pid!)).toBe(true);
+        expect(exists(pid!)).toBe(true);
       }
     });
   },

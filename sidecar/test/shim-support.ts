@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect } from 'vitest';
 
+import { waitFor as pollFor } from '../../test/helpers/bridge-process.ts';
+import { killQuietly } from '../../test/helpers/processes.ts';
 import { SHIM_BINARY } from '../../test/helpers/shim.ts';
 
 export const shimBin = SHIM_BINARY;
@@ -69,24 +71,16 @@ function cleanUpAfterTest(): void {
   // Servers and grandchildren left by a failed test: kill their groups, but only if the pid is still ours.
   for (const pid of serverPids) {
     if (!readCmdline(pid).includes(process.execPath)) continue;
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const target of [-pid, pid]) killQuietly(target);
   }
   serverPids.clear();
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** The suite's poller (bridge-process.ts) with a yes/no condition and a "waiting for …" message. */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const describe = () => `timed out after ${timeoutMs} ms waiting for ${what}`;
+  await pollFor(() => (condition() ? true : undefined), timeoutMs, describe);
 }
 
 export function childrenOf(pid: number): number[] {

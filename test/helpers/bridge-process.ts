@@ -9,7 +9,7 @@ import { type BridgeConfig, defaultBridgeConfig } from '@mcp-sidecar/contract';
 
 import { type Bridge, startBridge } from '../../sidecar/src/bridge.ts';
 import { createLogger } from '../../sidecar/src/log.ts';
-import { descendantsOf } from './processes.ts';
+import { descendantsOf, exists, killQuietly } from './processes.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BRIDGE_MAIN = fileURLToPath(new URL('../../sidecar/src/main.ts', import.meta.url));
@@ -118,10 +118,10 @@ export async function waitFor<T>(
   }
 }
 
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
+/** Waits until the process has left the process table (exited and reaped). */
+export const waitForExit = (pid: number, ms = 5_000): Promise<true> =>
+  waitFor(
+    () => (exists(pid) ? undefined : true),
+    ms,
+    () => `process ${pid} still runs after ${ms} ms`,
+  );

@@ -20,6 +20,27 @@ export function isAlive(pid: number): boolean {
   return stat !== undefined && stat.state !== 'Z';
 }
 
+/**
+ * In the process table at all, zombies included. Waiting for this to turn false therefore also proves that the
+ * parent reaped the process (isAlive treats a zombie as gone).
+ */
+export function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 /** Every process whose parent chain leads to `root` (children, grandchildren, ...). */
 export function descendantsOf(root: number): number[] {
   const parents = new Map<number, number>();

@@ -196,15 +196,6 @@ export async function upstreamPidOf(adminUrl: string, sessionId: string): Promis
   return status.sessions.list.find((session) => session.id === sessionId)?.upstream?.pid;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface LoggedBridge extends Bridge {
   /** The bridge's pino JSON lines so far (debug level), for diagnosing a failure. */
   output(): string;

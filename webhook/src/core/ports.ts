@@ -27,11 +27,13 @@ function freePort(declared: readonly DeclaredPort[]): number {
 /** `containers` are the pod's containers and init containers, without the ones the injector added earlier. */
 export function checkPorts(containers: readonly Container[], settings: PodSettings): Denial | undefined {
   const declared = declaredPorts(containers);
-  const suggestion = `Fix: set ${ANNOTATIONS.port}: "${freePort(declared)}" (a port no container of the pod declares)`;
+  // Built only for a denial: most admissions have no clash and need no suggestion.
+  const suggestion = () =>
+    `Fix: set ${ANNOTATIONS.port}: "${freePort(declared)}" (a port no container of the pod declares)`;
   if (settings.port === PORTS.admin) {
     return deny(
       'port_conflict',
-      `annotation ${ANNOTATIONS.port}="${settings.port}" is the bridge's own admin port. ${suggestion}`,
+      `annotation ${ANNOTATIONS.port}="${settings.port}" is the bridge's own admin port. ${suggestion()}`,
     );
   }
   const mcp = declared.find((d) => d.port === settings.port);
@@ -39,7 +41,7 @@ export function checkPorts(containers: readonly Container[], settings: PodSettin
     return deny(
       'port_conflict',
       `port ${settings.port} of the injected MCP endpoint (${ANNOTATIONS.port}, default ${PORTS.mcp}) is already ` +
-        `declared by container "${mcp.container}". ${suggestion}`,
+        `declared by container "${mcp.container}". ${suggestion()}`,
     );
   }
   const admin = declared.find((d) => d.port === PORTS.admin);

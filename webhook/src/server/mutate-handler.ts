@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { admit, type AdmitResult, PIPELINE, type Pipeline } from '../core/admit.ts';
+import { type AdmissionRequest, admit, type AdmitResult, type Pipeline } from '../core/admit.ts';
 import type { InjectorConfig } from '../core/config.ts';
 import { decodeReview, encodeReview } from '../core/review.ts';
 import type { Logger } from './logger.ts';
@@ -72,7 +72,7 @@ function review(
 ) {
   const decoded = decodeReview(body);
   if (!decoded.ok) return refuse(response, 400, decoded.message);
-  const result = admit(decoded.request, options.config, options.pipeline ?? PIPELINE);
+  const result = admit(decoded.request, options.config, options.pipeline);
   const json = JSON.stringify(encodeReview(decoded.request.uid, result));
   // A known length spares the chunked framing: headers and body leave in one write.
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
@@ -106,11 +106,7 @@ function readBody(request: IncomingMessage, limit: number, done: (body: string |
   });
 }
 
-interface Reviewed {
-  readonly uid: string;
-  readonly operation?: string;
-  readonly dryRun?: boolean;
-}
+type Reviewed = Pick<AdmissionRequest, 'uid' | 'operation' | 'dryRun'>;
 
 /** One log line and the metrics for one review. */
 function record(options: MutateHandlerOptions, result: AdmitResult, request: Reviewed, started: bigint): void {

@@ -106,9 +106,9 @@ export function certificateProblem(
 }
 
 /** An in-memory CA and a certificate for the loopback names: `serve --self-signed`. */
-export async function generateSelfSigned(extraDnsNames: readonly string[] = []): Promise<TlsMaterial> {
+export async function generateSelfSigned(): Promise<TlsMaterial> {
   const ca = await generateCa('mcp-injector self-signed CA');
-  const names = { dnsNames: ['localhost', ...extraDnsNames], ipAddresses: ['127.0.0.1', '::1'] };
+  const names = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] };
   const serving = await issueServingCert(ca, names);
   return { ...serving, ca: ca.cert };
 }

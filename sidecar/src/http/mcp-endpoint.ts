@@ -7,11 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Classified, ERROR_CODES, exactId, type JsonRpcMessage, parseMessage } from '@mcp-sidecar/protocol';
 
 import { methodLabel } from '../metrics.ts';
-import type { ResponseStream } from '../session/response-stream.ts';
 import type { Session } from '../session/session.ts';
 import { parseEventId } from '../session/event-store.ts';
-import { writeStored } from '../session/response-stream.ts';
-import { startSse } from '../session/sse.ts';
+import { replayTo, type ResponseStream } from '../session/response-stream.ts';
 import { STANDALONE_STREAM_ID } from '../session/standalone-stream.ts';
 import type { ResponseSink } from '../upstream/upstream.ts';
 import { readBody } from './body.ts';
@@ -137,8 +135,7 @@ function handleGet(ctx: HttpContext, req: IncomingMessage, res: ServerResponse):
   const live = session.liveStream(cursor.streamId);
   if (live) return live.resume(res, cursor.seq, headers);
   // The request has finished since: replay what the client missed of its stream, then end it.
-  startSse(res, headers, true);
-  for (const event of session.events.replay(cursor.streamId, cursor.seq)) writeStored(res, event);
+  replayTo(res, headers, session.events.replay(cursor.streamId, cursor.seq));
   res.end();
 }
 

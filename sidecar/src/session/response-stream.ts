@@ -85,8 +85,7 @@ export class ResponseStream implements ResponseSink {
 
   /** A client resumed this stream with GET + Last-Event-ID: replay what it missed, then carry on there. */
   resume(res: ServerResponse, afterSeq: number, headers: Record<string, string>): void {
-    startSse(res, headers, true);
-    for (const event of this.#host.events.replay(this.#streamId, afterSeq)) writeStored(res, event);
+    replayTo(res, headers, this.#host.events.replay(this.#streamId, afterSeq));
     this.#res = res;
     res.once('close', () => {
       if (this.#res === res) this.#res = null;
@@ -110,16 +109,11 @@ export class ResponseStream implements ResponseSink {
     this.#mode = 'sse';
     this.#streamId = this.#host.openStream(this);
     if (this.#res) startSse(this.#res, this.#headers, flush);
-    if (this.#host.wantsPriming()) {
-      const { event } = this.#host.events.append(this.#streamId, null, this.#res !== null);
-      this.#res?.write(primingEvent(eventId(event)));
-    }
+    prime(this.#host, this.#streamId, this.#res);
   }
 
   #event(data: string): void {
-    const { event, evicted } = this.#host.events.append(this.#streamId, data, this.#res !== null);
-    if (evicted && !evicted.delivered && evicted.data !== null) this.#host.lost('queue_overflow');
-    this.#res?.write(sseEvent(eventId(event), data));
+    emit(this.#host, this.#streamId, data, this.#res);
   }
 
   #finish(message: JsonRpcMessage | undefined): void {
@@ -135,4 +129,24 @@ export function writeStored(res: ServerResponse, event: StoredEvent): void {
   if (event.data === null) return;
   res.write(sseEvent(eventId(event), event.data));
   event.delivered = true;
+}
+
+/** Opens `res` as an SSE stream and writes stored events a client missed (priming events carry nothing). */
+export function replayTo(res: ServerResponse, headers: Record<string, string>, events: Iterable<StoredEvent>): void {
+  startSse(res, headers, true);
+  for (const event of events) writeStored(res, event);
+}
+
+/** Stores an event of a stream (for resumption) and writes it when a client is connected; counts what falls out. */
+export function emit(host: StreamHost, streamId: number, data: string, res: ServerResponse | null): void {
+  const { event, evicted } = host.events.append(streamId, data, res !== null);
+  if (evicted && !evicted.delivered && evicted.data !== null) host.lost('queue_overflow');
+  res?.write(sseEvent(eventId(event), data));
+}
+
+/** The priming event (an id and `retry`, no data) a stream starts with for clients that resume. */
+export function prime(host: StreamHost, streamId: number, res: ServerResponse | null): void {
+  if (!host.wantsPriming()) return;
+  const { event } = host.events.append(streamId, null, res !== null);
+  res?.write(primingEvent(eventId(event)));
 }

@@ -6,9 +6,8 @@ import type { ServerResponse } from 'node:http';
 
 import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 
-import { eventId } from './event-store.ts';
-import { type StreamHost, writeStored } from './response-stream.ts';
-import { primingEvent, sseEvent, startSse } from './sse.ts';
+import { emit, prime, type StreamHost, writeStored } from './response-stream.ts';
+import { startSse } from './sse.ts';
 
 /** Stream id 0 is the standalone stream; POST streams count up from 1. */
 export const STANDALONE_STREAM_ID = 0;
@@ -26,10 +25,7 @@ export class StandaloneStream {
   }
 
   send(message: JsonRpcMessage): void {
-    const data = JSON.stringify(message);
-    const { event, evicted } = this.#host.events.append(STANDALONE_STREAM_ID, data, this.#res !== null);
-    if (evicted && !evicted.delivered && evicted.data !== null) this.#host.lost('queue_overflow');
-    this.#res?.write(sseEvent(eventId(event), data));
+    emit(this.#host, STANDALONE_STREAM_ID, JSON.stringify(message), this.#res);
   }
 
   /**
@@ -42,10 +38,7 @@ export class StandaloneStream {
       if (this.#res === res) this.#res = null;
     });
     startSse(res, headers, true);
-    if (this.#host.wantsPriming()) {
-      const { event } = this.#host.events.append(STANDALONE_STREAM_ID, null, true);
-      res.write(primingEvent(eventId(event)));
-    }
+    prime(this.#host, STANDALONE_STREAM_ID, res);
     const missed = this.#host.events.replay(STANDALONE_STREAM_ID, afterSeq, afterSeq === undefined);
     for (const event of missed) writeStored(res, event);
   }

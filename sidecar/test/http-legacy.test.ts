@@ -133,7 +133,7 @@ describe.each(MODES)('legacy HTTP+SSE transport, 2024-11-05 (--session-mode %s)'
     expect((await errorBody(response)).error?.message).toMatch(/sessionId/);
   });
 
-  it('§1.8/P6: a POST to /messages that is not JSON gets 400', async () => {
+  it('§1.8/P6: a POST to /messages that is not JSON gets 400 and a parse error, as on the Streamable endpoint', async () => {
     const session = await connectInitialized(bridge);
     const response = await fetch(session.endpoint, {
       method: 'POST',
@@ -142,6 +142,7 @@ describe.each(MODES)('legacy HTTP+SSE transport, 2024-11-05 (--session-mode %s)'
     });
     session.sse.disconnect();
     expect(response.status).toBe(400);
+    expect(await errorBody(response)).toMatchObject({ error: { code: -32700 } });
   });
 
   it('§1.9/§5.10: closing the SSE connection ends the legacy session; its POST endpoint then gets 404', async () => {

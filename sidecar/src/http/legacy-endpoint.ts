@@ -5,11 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { type Classified, ERROR_CODES, parseMessage } from '@mcp-sidecar/protocol';
-
 import { LegacyStream } from '../session/session.ts';
 import { namedEvent, startSse } from '../session/sse.ts';
-import { readBody } from './body.ts';
+import { type Message, readMessage } from './body.ts';
 import type { HttpContext } from './context.ts';
 import { checkGetAccept } from './guards.ts';
 import { replyEmpty, replyError } from './replies.ts';
@@ -49,14 +47,8 @@ export async function handleLegacyMessage(
       `Bad Request: the sessionId query parameter is required; POST to the endpoint URL that ${LEGACY_SSE_PATH} sent`,
     );
   }
-  const body = await readBody(req, ctx.config.maxMessageSize);
-  if (!body) return replyError(res, 413, 'Payload Too Large: the message is over --max-message-size');
-  const message = parseMessage(body.toString('utf8'));
-  if (message.kind === 'invalid') {
-    return replyError(res, 400, `Bad Request: not a JSON-RPC message (${message.reason})`, {
-      code: ERROR_CODES.invalidRequest,
-    });
-  }
+  const message = await readMessage(ctx, req, res);
+  if (!message) return;
   if (message.kind === 'request' && message.message.method === 'initialize')
     return legacyInitialize(ctx, res, id, message);
   const session = ctx.sessions.get(id);
@@ -76,7 +68,7 @@ async function legacyInitialize(
   ctx: HttpContext,
   res: ServerResponse,
   id: string,
-  message: Exclude<Classified, { kind: 'invalid' }> & { kind: 'request' },
+  message: Message & { kind: 'request' },
 ): Promise<void> {
   const stream = ctx.legacyWaiting.get(id);
   if (!stream)

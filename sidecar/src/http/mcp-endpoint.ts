@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { type Classified, ERROR_CODES, exactId, type JsonRpcMessage, parseMessage } from '@mcp-sidecar/protocol';
+import { exactId, type JsonRpcMessage } from '@mcp-sidecar/protocol';
 
 import { methodLabel } from '../metrics.ts';
 import type { Session } from '../session/session.ts';
@@ -12,12 +12,10 @@ import { parseEventId } from '../session/event-store.ts';
 import { replayTo, type ResponseStream } from '../session/response-stream.ts';
 import { STANDALONE_STREAM_ID } from '../session/standalone-stream.ts';
 import type { ResponseSink } from '../upstream/upstream.ts';
-import { readBody } from './body.ts';
+import { type Message, readMessage } from './body.ts';
 import type { HttpContext } from './context.ts';
 import { checkContentType, checkGetAccept, checkPostAccept, checkProtocolVersion, type Refusal } from './guards.ts';
 import { replyEmpty, replyError } from './replies.ts';
-
-type Message = Exclude<Classified, { kind: 'invalid' }>;
 
 /** Notifications and responses have no answer stream; the router never writes to this one. */
 const NO_ANSWER: ResponseSink = { deliver: () => undefined, end: () => undefined };
@@ -56,27 +54,6 @@ async function handlePost(ctx: HttpContext, req: IncomingMessage, res: ServerRes
   const method = message.message.method;
   const stream = session.respond(res, {}, (done) => observe(ctx, method, done));
   session.upstream.fromClient(session.id, message, stream);
-}
-
-/** Reads and classifies the body, answering 413/400 itself when it cannot. */
-async function readMessage(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<Message | undefined> {
-  const body = await readBody(req, ctx.config.maxMessageSize);
-  if (!body) {
-    replyError(
-      res,
-      413,
-      `Payload Too Large: the message is over --max-message-size (${ctx.config.maxMessageSize} bytes)`,
-      {
-        headers: { connection: 'close' },
-      },
-    );
-    return undefined;
-  }
-  const message = parseMessage(body.toString('utf8'));
-  if (message.kind !== 'invalid') return message;
-  const code = message.reason === 'not valid JSON' ? ERROR_CODES.parseError : ERROR_CODES.invalidRequest;
-  replyError(res, 400, `Bad Request: the body is not one JSON-RPC message (${message.reason})`, { code });
-  return undefined;
 }
 
 async function initialize(ctx: HttpContext, message: Message & { kind: 'request' }, res: ServerResponse) {

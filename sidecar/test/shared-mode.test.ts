@@ -13,7 +13,7 @@ import {
 } from '../../test/helpers/bridge-process.ts';
 import { MCP_HEADERS, openRawSession, type RawSession, readAnswer } from '../../test/helpers/mcp-http.ts';
 import { descendantsOf, isAlive } from '../../test/helpers/processes.ts';
-import { sseEvents } from '../../test/helpers/sse-reader.ts';
+import { messageOf, SseReader } from '../../test/helpers/sse-stream.ts';
 
 const SESSIONS = 500;
 const STEPS = 3;
@@ -96,7 +96,10 @@ describe('server→client requests', () => {
       params: { name: 'sample', arguments: { tag: 'A' } },
     });
     let final: Record<string, unknown> | undefined;
-    for await (const message of sseEvents(response)) {
+    const reader = new SseReader(response);
+    for (let event = await reader.next(); event; event = await reader.next()) {
+      const message = messageOf(event);
+      if (!message) continue; // the priming event
       if (message.method === 'sampling/createMessage') {
         const reply = {
           jsonrpc: '2.0',

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 import { BRIDGE_OPTIONS } from './bridge-options.ts';
 import { type ResourceRequirements } from './defaults.ts';
-import { fail, ok, type Parsed, parseBoolean, parseJsonWith } from './values.ts';
+import { fail, ok, type Parsed, parseBoolean, parseJsonWith } from '@mcp-sidecar/cli';
 
 export const ANNOTATIONS = {
   inject: 'mcp.io/inject',

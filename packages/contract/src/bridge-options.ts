@@ -5,10 +5,16 @@
 import { z } from 'zod';
 
 import {
+  defaultsOf,
+  envOf as envWithPrefix,
   fail,
+  flagOf as flagOfName,
   formatByteSize,
   formatDuration,
+  namesOf,
   ok,
+  option,
+  type OptionSpec,
   type Parsed,
   parseByteSize,
   parseChoice,
@@ -16,21 +22,10 @@ import {
   parseInteger,
   parseJsonWith,
   parseList,
-} from './values.ts';
+  type ValuesOf,
+} from '@mcp-sidecar/cli';
 
-export interface OptionSpec<T> {
-  /** Placeholder shown in help, e.g. `<port>`. */
-  readonly hint: string;
-  readonly default: T;
-  readonly description: string;
-  readonly parse: (raw: string) => Parsed<T>;
-  readonly format: (value: T) => string;
-}
-
-const option = <T>(spec: Omit<OptionSpec<T>, 'format'> & { format?: (value: T) => string }): OptionSpec<T> => ({
-  format: (value) => String(value),
-  ...spec,
-});
+export type { OptionSpec };
 
 export const SESSION_MODES = ['shared', 'per-session'] as const;
 export type SessionMode = (typeof SESSION_MODES)[number];
@@ -181,23 +176,20 @@ export const BRIDGE_OPTIONS = {
 } as const;
 
 export type BridgeOptionName = keyof typeof BRIDGE_OPTIONS;
-export type BridgeConfig = {
-  readonly [K in BridgeOptionName]: (typeof BRIDGE_OPTIONS)[K] extends OptionSpec<infer T> ? T : never;
-};
+export type BridgeConfig = ValuesOf<typeof BRIDGE_OPTIONS>;
+
+/** The bridge's variables are MCP_SIDECAR_<NAME>. */
+export const BRIDGE_ENV_PREFIX = 'MCP_SIDECAR';
 
 /** `adminPort` → `--admin-port`. */
-export const flagOf = (name: BridgeOptionName): string => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const flagOf = (name: BridgeOptionName): string => flagOfName(name);
 
 /** `adminPort` → `MCP_SIDECAR_ADMIN_PORT`. */
-export const envOf = (name: BridgeOptionName): string =>
-  `MCP_SIDECAR_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+export const envOf = (name: BridgeOptionName): string => envWithPrefix(BRIDGE_ENV_PREFIX, name);
 
-export const BRIDGE_OPTION_NAMES = Object.keys(BRIDGE_OPTIONS) as BridgeOptionName[];
+export const BRIDGE_OPTION_NAMES = namesOf(BRIDGE_OPTIONS);
 
-export function defaultBridgeConfig(): BridgeConfig {
-  const entries = BRIDGE_OPTION_NAMES.map((name) => [name, BRIDGE_OPTIONS[name].default]);
-  return Object.fromEntries(entries) as BridgeConfig;
-}
+export const defaultBridgeConfig = (): BridgeConfig => defaultsOf(BRIDGE_OPTIONS);
 
 /** Renders the given options as bridge flags, e.g. for the injector's container args. */
 export function toBridgeArgs(values: Partial<BridgeConfig>): string[] {

@@ -43,4 +43,4 @@ export {
   SHIM_FLAGS,
 } from './defaults.ts';
 // Generic value parsers, also used by the injector's own flags so both programs report bad values the same way.
-export { formatDuration, type Parsed, parseBoolean, parseChoice, parseDuration, parseInteger } from './values.ts';
+export { formatDuration, type Parsed, parseBoolean, parseChoice, parseDuration, parseInteger } from '@mcp-sidecar/cli';

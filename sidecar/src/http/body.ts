@@ -1,35 +1,14 @@
-// Reads a request body up to a size limit, without buffering what is over it, and the one JSON-RPC message in it.
+// Reads the one JSON-RPC message in a request body, up to --max-message-size.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { readBody } from '@mcp-sidecar/edge';
 import { type Classified, ERROR_CODES, parseMessage } from '@mcp-sidecar/protocol';
 
 import type { HttpContext } from './context.ts';
 import { replyError } from './replies.ts';
 
 export type Message = Exclude<Classified, { kind: 'invalid' }>;
-
-/** The body, or undefined when it is larger than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve(undefined);
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
 
 /** Reads and classifies the body, answering 413/400 itself when it cannot. */
 export async function readMessage(

@@ -3,6 +3,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { readBody } from '@mcp-sidecar/edge';
+
 import { type AdmissionRequest, admit, type AdmitResult, type Pipeline } from '../core/admit.ts';
 import type { InjectorConfig } from '../core/config.ts';
 import { decodeReview, encodeReview } from '../core/review.ts';
@@ -48,16 +50,20 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
         `unsupported Content-Type "${request.headers['content-type'] ?? ''}"; want application/json`,
       );
     }
-    readBody(request, limit, (body) => {
-      if (body === undefined) return refuse(response, 413, `request body over ${limit} bytes`, { connection: 'close' });
-      try {
-        review(options, body, response, started, refuse);
-      } catch (error) {
-        // admit() contains its own errors; this guards the encoding and logging around it.
-        logger.error({ err: error }, 'unexpected error answering an admission review');
-        if (!response.headersSent) refuse(response, 500, 'internal error answering the admission review');
-      }
-    });
+    readBody(request, limit).then(
+      (body) => {
+        if (body === undefined)
+          return refuse(response, 413, `request body over ${limit} bytes`, { connection: 'close' });
+        try {
+          review(options, body.toString('utf8'), response, started, refuse);
+        } catch (error) {
+          // admit() contains its own errors; this guards the encoding and logging around it.
+          logger.error({ err: error }, 'unexpected error answering an admission review');
+          if (!response.headersSent) refuse(response, 500, 'internal error answering the admission review');
+        }
+      },
+      () => request.destroy(),
+    );
   };
 }
 
@@ -78,32 +84,6 @@ function review(
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
   response.end(json);
   record(options, result, decoded.request, started);
-}
-
-/** Calls back with the body, or with undefined as soon as it passes `limit` (the rest is drained, not kept). */
-function readBody(request: IncomingMessage, limit: number, done: (body: string | undefined) => void): void {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    request.resume();
-    return done(undefined);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  request.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit && !over) {
-      over = true;
-      done(undefined);
-    }
-    if (!over) chunks.push(chunk);
-  });
-  request.on('end', () => {
-    if (!over) done(Buffer.concat(chunks).toString('utf8'));
-  });
-  request.on('error', () => {
-    if (!over) request.destroy();
-  });
 }
 
 type Reviewed = Pick<AdmissionRequest, 'uid' | 'operation' | 'dryRun'>;

@@ -1,15 +1,11 @@
 // Certificates for the webhook's HTTPS endpoint: a CA, serving certificates it signs, and the checks that decide
 // whether a stored certificate can still be served. ECDSA P-256 keys, SHA-256 signatures (the selfsigned package).
 
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
-
+import type { KeyPair } from '@mcp-sidecar/edge';
 import { generate } from 'selfsigned';
 
-export interface KeyPair {
-  readonly cert: string;
-  readonly key: string;
-}
+// The checks on a pair live with the TLS file watching in @mcp-sidecar/edge, which the bridge uses too.
+export { assertUsable, certificateProblem, type KeyPair, notAfter } from '@mcp-sidecar/edge';
 
 /** What an HTTPS server needs, plus the CA that signed it when the injector made it. */
 export interface TlsMaterial extends KeyPair {
@@ -71,38 +67,6 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
     `${service}.${namespace}.svc`,
     `${service}.${namespace}.svc.cluster.local`,
   ];
-}
-
-export function notAfter(certPem: string): Date {
-  return new X509Certificate(certPem).validToDate;
-}
-
-/** Throws when key and certificate do not belong together or do not parse (e.g. a file caught mid-write). */
-export function assertUsable(material: KeyPair): void {
-  createSecureContext({ cert: material.cert, key: material.key });
-}
-
-/** Why `pair` must not be served any more, or undefined when it is fine for at least `minRemainingMs`. */
-export function certificateProblem(
-  pair: KeyPair,
-  options: { ca?: KeyPair; dnsNames?: readonly string[]; now: Date; minRemainingMs: number },
-): string | undefined {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(pair.cert);
-    if (!cert.checkPrivateKey(createPrivateKey(pair.key))) return 'the key does not match the certificate';
-  } catch (error) {
-    return `it does not parse (${error instanceof Error ? error.message : String(error)})`;
-  }
-  if (cert.validToDate.getTime() - options.now.getTime() < options.minRemainingMs) {
-    return `it expires on ${cert.validToDate.toISOString()}`;
-  }
-  const sans = (cert.subjectAltName ?? '').split(', ').map((entry) => entry.replace(/^DNS:/, ''));
-  const missing = (options.dnsNames ?? []).filter((name) => !sans.includes(name));
-  if (missing.length > 0) return `it lacks the names ${missing.join(', ')}`;
-  const ca = options.ca ? new X509Certificate(options.ca.cert) : undefined;
-  if (ca && !(cert.checkIssued(ca) && cert.verify(ca.publicKey))) return 'it was not issued by the stored CA';
-  return undefined;
 }
 
 /** An in-memory CA and a certificate for the loopback names: `serve --self-signed`. */

@@ -7,7 +7,7 @@ import type { Logger } from '../server/logger.ts';
 import type { Metrics } from '../server/metrics.ts';
 import { startTlsBootstrap } from './bootstrap.ts';
 import { generateSelfSigned, type KeyPair, type TlsMaterial } from './certs.ts';
-import { watchTlsFiles } from './files.ts';
+import { watchTlsFiles } from '@mcp-sidecar/edge';
 
 export interface TlsSource {
   readonly initial: TlsMaterial;

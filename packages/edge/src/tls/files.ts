@@ -7,7 +7,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
-import { assertUsable, type KeyPair } from './certs.ts';
+import { assertUsable, type KeyPair } from './checks.ts';
 
 export interface TlsFilesOptions {
   readonly certFile: string;

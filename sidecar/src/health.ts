@@ -1,6 +1,6 @@
 // What /livez, /readyz and /status say, derived from the live objects at the moment of the probe.
 
-import type { BridgeConfig } from '@mcp-sidecar/contract';
+import { type BridgeConfig, describeUpstream, type UpstreamSpec } from '@mcp-sidecar/contract';
 
 import type { HealthSource, Verdict } from './admin/admin-server.ts';
 import type { SessionManager } from './session/session-manager.ts';
@@ -10,7 +10,7 @@ import { BRIDGE_VERSION } from './version.ts';
 
 export interface HealthParts {
   readonly config: BridgeConfig;
-  readonly command: readonly string[];
+  readonly upstream: UpstreamSpec;
   readonly sessions: SessionManager;
   readonly shared?: Upstream;
   readonly pool?: UpstreamPool;
@@ -60,7 +60,7 @@ function status(parts: HealthParts): unknown {
   return {
     version: BRIDGE_VERSION,
     mode: config.sessionMode,
-    upstream: config.upstream ? `unix:${config.upstream.path}` : { command: parts.command },
+    upstream: parts.upstream.kind === 'spawn' ? { command: parts.upstream.command } : describeUpstream(parts.upstream),
     live: liveness(parts),
     ready: readiness(parts),
     shared: shared ? upstreamStatus(shared) : undefined,

@@ -1,11 +1,11 @@
 // mcp-sidecar's entry point: parse the command line, start the bridge, and shut down cleanly on SIGTERM or
 // SIGINT (stop accepting, let in-flight requests finish within --shutdown-grace, close every upstream, exit 0).
 
-import { parseBridgeCli, renderHelp } from '@mcp-sidecar/contract';
+import { describeUpstream, parseBridgeCli, renderHelp, upstreamSpec } from '@mcp-sidecar/contract';
 
 import { startBridge } from './bridge.ts';
 import { createLogger } from './log.ts';
-import { errorText } from './upstream/backoff.ts';
+import { errorText } from './errors.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
 const cli = parseBridgeCli(process.argv.slice(2), process.env);
@@ -27,7 +27,7 @@ const log = createLogger(config.logLevel);
 
 try {
   const bridge = await startBridge(config, command, log);
-  const upstream = config.upstream ? `unix:${config.upstream.path}` : command.join(' ');
+  const upstream = describeUpstream(upstreamSpec(config.upstream, command));
   log.info(
     { url: bridge.url, admin: bridge.adminUrl, mode: config.sessionMode, upstream },
     `MCP endpoint at ${bridge.url} (Streamable HTTP; legacy HTTP+SSE at /sse). Connect a client, e.g. ` +

@@ -73,7 +73,8 @@ export class Metrics {
     ['reason'],
   );
 
-  constructor(live: LiveState) {
+  /** Registers the gauges, which read the bridge's live state at scrape time; called once it is assembled. */
+  observe(live: LiveState): void {
     const registry = this.registry;
     gauge(registry, 'mcp_sidecar_sessions', 'Open sessions.', () => live.sessions());
     gauge(registry, 'mcp_sidecar_inflight_requests', 'Requests forwarded upstream and not answered yet.', () =>

@@ -8,7 +8,9 @@ import { Metrics } from '../src/metrics.ts';
 
 it('sidecar/README.md names every metric', async () => {
   const live = { sessions: () => 0, inflight: () => 0, children: () => 0, poolReady: () => 0, ready: () => true };
-  const metrics = await new Metrics(live).registry.getMetricsAsJSON();
+  const bridgeMetrics = new Metrics();
+  bridgeMetrics.observe(live);
+  const metrics = await bridgeMetrics.registry.getMetricsAsJSON();
   const registered = metrics.map((metric) => metric.name.replace(/^mcp_sidecar_/, ''));
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('## Logs'));

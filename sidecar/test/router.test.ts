@@ -4,11 +4,31 @@ import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 import { classify } from '@mcp-sidecar/protocol';
 import { describe, expect, it } from 'vitest';
 
+import { ANONYMOUS, NO_TRACE, type RequestContext } from '../src/context.ts';
 import { Router } from '../src/router/router.ts';
-import { ALL_CAPABILITIES, type Effect } from '../src/router/types.ts';
+import { ALL_CAPABILITIES, type ClientCapabilities, type Effect, type RouterSession } from '../src/router/types.ts';
 
 type Stream = { readonly name: string };
 const stream = (name: string): Stream => ({ name });
+
+// The session layer holds each session's RouterSession and a context per request; these stand in for it, by name.
+const routes = new WeakMap<Router<Stream>, Map<string, RouterSession<Stream>>>();
+const routeOf = (router: Router<Stream>, id: string) => routes.get(router)!.get(id)!;
+const contextOf = (sink: Stream, sessionId: string): RequestContext<Stream> => ({
+  era: 'legacy-session',
+  protocolVersion: '2025-11-25',
+  sessionId,
+  identity: ANONYMOUS,
+  trace: NO_TRACE,
+  sink,
+});
+function openSession(router: Router<Stream>, id: string, capabilities: ClientCapabilities): void {
+  if (!routes.has(router)) routes.set(router, new Map());
+  routes.get(router)!.set(id, router.openSession(id, capabilities, id));
+}
+const fromClient = (router: Router<Stream>, id: string, message: ReturnType<typeof classify>, sink: Stream) =>
+  router.fromClient(routeOf(router, id), contextOf(sink, id), message as Exclude<typeof message, { kind: 'invalid' }>);
+const closeSession = (router: Router<Stream>, id: string) => router.closeSession(routeOf(router, id));
 
 const message = (value: object) => {
   const classified = classify(structuredClone(value));
@@ -36,7 +56,7 @@ function answered(router: Router<Stream>, effects: Effect<Stream>[]): void {
 
 function sharedRouter(sessions = ['a', 'b']) {
   const router = new Router<Stream>({ exclusive: false });
-  for (const id of sessions) router.openSession(id, ALL_CAPABILITIES);
+  for (const id of sessions) openSession(router, id, ALL_CAPABILITIES);
   return router;
 }
 
@@ -44,8 +64,8 @@ describe('id rewriting', () => {
   it('gives two sessions using the same id distinct upstream ids and restores each', () => {
     const router = sharedRouter();
     const [sa, sb] = [stream('a'), stream('b')];
-    const a = sentUpstream(router.fromClient('a', request(1, 'tools/call', { name: 'x' }), sa));
-    const b = sentUpstream(router.fromClient('b', request(1, 'tools/call', { name: 'x' }), sb));
+    const a = sentUpstream(fromClient(router, 'a', request(1, 'tools/call', { name: 'x' }), sa));
+    const b = sentUpstream(fromClient(router, 'b', request(1, 'tools/call', { name: 'x' }), sb));
     expect(a.id).not.toBe(b.id);
     const toB = router.fromUpstream(response(b.id, { who: 'b' }));
     expect(toB).toEqual([
@@ -59,8 +79,8 @@ describe('id rewriting', () => {
 
   it('keeps the JSON type of an id: "1" comes back as a string, 1 as a number', () => {
     const router = sharedRouter(['a']);
-    const str = sentUpstream(router.fromClient('a', request('1', 'ping'), stream('s')));
-    const num = sentUpstream(router.fromClient('a', request(1, 'ping'), stream('n')));
+    const str = sentUpstream(fromClient(router, 'a', request('1', 'ping'), stream('s')));
+    const num = sentUpstream(fromClient(router, 'a', request(1, 'ping'), stream('n')));
     const back = [...router.fromUpstream(response(num.id)), ...router.fromUpstream(response(str.id))];
     expect(back.map((e) => (e.kind === 'deliver' ? (e.message as { id: unknown }).id : undefined))).toEqual([1, '1']);
   });
@@ -79,7 +99,7 @@ describe('progress', () => {
     const [sa, sb] = [stream('a'), stream('b')];
     const up = (session: string, s: Stream) =>
       sentUpstream(
-        router.fromClient(session, request(7, 'tools/call', { name: 't', _meta: { progressToken: 'tok' } }), s),
+        fromClient(router, session, request(7, 'tools/call', { name: 't', _meta: { progressToken: 'tok' } }), s),
       );
     const a = up('a', sa) as unknown as { id: number; params: { _meta: { progressToken: unknown } } };
     const b = up('b', sb) as unknown as { id: number; params: { _meta: { progressToken: unknown } } };
@@ -99,7 +119,7 @@ describe('progress', () => {
   it('drops progress for a finished request', () => {
     const router = sharedRouter(['a']);
     const sent = sentUpstream(
-      router.fromClient('a', request(1, 'tools/call', { _meta: { progressToken: 1 } }), stream('s')),
+      fromClient(router, 'a', request(1, 'tools/call', { _meta: { progressToken: 1 } }), stream('s')),
     );
     router.fromUpstream(response(sent.id));
     const late = router.fromUpstream(notification('notifications/progress', { progressToken: sent.id, progress: 2 }));
@@ -111,8 +131,9 @@ describe('cancellation', () => {
   it('maps the client request id to the upstream id and ends the request stream', () => {
     const router = sharedRouter();
     const s = stream('a');
-    const sent = sentUpstream(router.fromClient('a', request('r1', 'tools/call'), s));
-    const effects = router.fromClient(
+    const sent = sentUpstream(fromClient(router, 'a', request('r1', 'tools/call'), s));
+    const effects = fromClient(
+      router,
       'a',
       notification('notifications/cancelled', { requestId: 'r1', reason: 'x' }),
       s,
@@ -130,8 +151,8 @@ describe('cancellation', () => {
 
   it("ignores a cancel for another session's request id", () => {
     const router = sharedRouter();
-    sentUpstream(router.fromClient('a', request(5, 'tools/call'), stream('a')));
-    expect(router.fromClient('b', notification('notifications/cancelled', { requestId: 5 }), stream('b'))).toEqual([]);
+    sentUpstream(fromClient(router, 'a', request(5, 'tools/call'), stream('a')));
+    expect(fromClient(router, 'b', notification('notifications/cancelled', { requestId: 5 }), stream('b'))).toEqual([]);
     expect(router.inflight).toBe(1);
   });
 });
@@ -140,7 +161,7 @@ describe('log messages', () => {
   it('go to the only request in flight', () => {
     const router = sharedRouter();
     const s = stream('a');
-    router.fromClient('a', request(1, 'tools/call'), s);
+    fromClient(router, 'a', request(1, 'tools/call'), s);
     const log = router.fromUpstream(notification('notifications/message', { level: 'info', data: 'x' }));
     expect(log).toEqual([
       {
@@ -158,12 +179,12 @@ describe('log messages', () => {
       ['a', 'debug'],
       ['b', 'error'],
     ] as const) {
-      const set = router.fromClient(id, request(`lvl-${id}`, 'logging/setLevel', { level }), stream(id));
+      const set = fromClient(router, id, request(`lvl-${id}`, 'logging/setLevel', { level }), stream(id));
       const forwarded = upstreamMessages(set);
       if (forwarded.length) router.fromUpstream(response((forwarded[0] as { id: number }).id));
     }
-    router.fromClient('a', request(1, 'tools/call'), stream('a'));
-    router.fromClient('b', request(1, 'tools/call'), stream('b'));
+    fromClient(router, 'a', request(1, 'tools/call'), stream('a'));
+    fromClient(router, 'b', request(1, 'tools/call'), stream('b'));
     const warning = router.fromUpstream(notification('notifications/message', { level: 'warning', data: 'w' }));
     expect(warning.map((e) => (e.kind === 'notify' ? e.sessionId : e.kind))).toEqual(['a']);
     const error = router.fromUpstream(notification('notifications/message', { level: 'error', data: 'e' }));
@@ -172,7 +193,7 @@ describe('log messages', () => {
 
   it('in exclusive (per-session) mode reach the one session even if it never set a level', () => {
     const router = new Router<Stream>({ exclusive: true });
-    router.openSession('only', ALL_CAPABILITIES);
+    openSession(router, 'only', ALL_CAPABILITIES);
     const effects = router.fromUpstream(notification('notifications/message', { level: 'debug', data: 'd' }));
     expect(effects.map((e) => e.kind === 'notify' && e.sessionId)).toEqual(['only']);
   });
@@ -181,11 +202,11 @@ describe('log messages', () => {
 describe('logging/setLevel on a shared upstream', () => {
   it('sets the upstream to the most verbose level any session asked for, and answers others locally', () => {
     const router = sharedRouter();
-    const first = router.fromClient('a', request(1, 'logging/setLevel', { level: 'error' }), stream('a'));
+    const first = fromClient(router, 'a', request(1, 'logging/setLevel', { level: 'error' }), stream('a'));
     expect(sentUpstream(first)).toMatchObject({ params: { level: 'error' } });
-    const second = router.fromClient('b', request(1, 'logging/setLevel', { level: 'debug' }), stream('b'));
+    const second = fromClient(router, 'b', request(1, 'logging/setLevel', { level: 'debug' }), stream('b'));
     expect(sentUpstream(second)).toMatchObject({ params: { level: 'debug' } });
-    const third = router.fromClient('a', request(2, 'logging/setLevel', { level: 'warning' }), stream('a2'));
+    const third = fromClient(router, 'a', request(2, 'logging/setLevel', { level: 'warning' }), stream('a2'));
     expect(third).toEqual([
       { kind: 'deliver', stream: stream('a2'), final: true, message: { jsonrpc: '2.0', id: 2, result: {} } },
     ]);
@@ -193,9 +214,9 @@ describe('logging/setLevel on a shared upstream', () => {
 
   it('relaxes the upstream level when the most verbose session ends', () => {
     const router = sharedRouter();
-    answered(router, router.fromClient('a', request(1, 'logging/setLevel', { level: 'error' }), stream('a')));
-    answered(router, router.fromClient('b', request(1, 'logging/setLevel', { level: 'debug' }), stream('b')));
-    const closing = upstreamMessages(router.closeSession('b'));
+    answered(router, fromClient(router, 'a', request(1, 'logging/setLevel', { level: 'error' }), stream('a')));
+    answered(router, fromClient(router, 'b', request(1, 'logging/setLevel', { level: 'debug' }), stream('b')));
+    const closing = upstreamMessages(closeSession(router, 'b'));
     expect(closing).toEqual([expect.objectContaining({ method: 'logging/setLevel', params: { level: 'error' } })]);
   });
 });
@@ -205,33 +226,33 @@ describe('resource subscriptions', () => {
     const router = sharedRouter(['a', 'b', 'c']);
     const uri = 'test://r';
     expect(
-      upstreamMessages(router.fromClient('a', request(1, 'resources/subscribe', { uri }), stream('a'))),
+      upstreamMessages(fromClient(router, 'a', request(1, 'resources/subscribe', { uri }), stream('a'))),
     ).toHaveLength(1);
-    const second = router.fromClient('b', request(1, 'resources/subscribe', { uri }), stream('b'));
+    const second = fromClient(router, 'b', request(1, 'resources/subscribe', { uri }), stream('b'));
     expect(second).toEqual([
       { kind: 'deliver', stream: stream('b'), final: true, message: { jsonrpc: '2.0', id: 1, result: {} } },
     ]);
     const update = router.fromUpstream(notification('notifications/resources/updated', { uri }));
     expect(update.map((e) => e.kind === 'notify' && e.sessionId)).toEqual(['a', 'b']);
-    expect(upstreamMessages(router.fromClient('a', request(2, 'resources/unsubscribe', { uri }), stream('a')))).toEqual(
-      [],
-    );
-    const last = upstreamMessages(router.fromClient('b', request(2, 'resources/unsubscribe', { uri }), stream('b')));
+    expect(
+      upstreamMessages(fromClient(router, 'a', request(2, 'resources/unsubscribe', { uri }), stream('a'))),
+    ).toEqual([]);
+    const last = upstreamMessages(fromClient(router, 'b', request(2, 'resources/unsubscribe', { uri }), stream('b')));
     expect(last).toEqual([expect.objectContaining({ method: 'resources/unsubscribe', params: { uri } })]);
   });
 
   it('are released upstream when the last subscriber session ends', () => {
     const router = sharedRouter();
-    answered(router, router.fromClient('a', request(1, 'resources/subscribe', { uri: 'u' }), stream('a')));
-    expect(upstreamMessages(router.closeSession('a'))).toEqual([
+    answered(router, fromClient(router, 'a', request(1, 'resources/subscribe', { uri: 'u' }), stream('a')));
+    expect(upstreamMessages(closeSession(router, 'a'))).toEqual([
       expect.objectContaining({ method: 'resources/unsubscribe', params: { uri: 'u' } }),
     ]);
   });
 
   it('are restored after an upstream restart, with the log level', () => {
     const router = sharedRouter();
-    router.fromClient('a', request(1, 'resources/subscribe', { uri: 'u' }), stream('a'));
-    router.fromClient('b', request(2, 'logging/setLevel', { level: 'info' }), stream('b'));
+    fromClient(router, 'a', request(1, 'resources/subscribe', { uri: 'u' }), stream('a'));
+    fromClient(router, 'b', request(2, 'logging/setLevel', { level: 'info' }), stream('b'));
     router.upstreamLost(() => ({ code: -32000, message: 'gone' }));
     expect(router.restoreRequests()).toEqual([
       { method: 'resources/subscribe', params: { uri: 'u' } },
@@ -244,16 +265,16 @@ describe('server→client requests', () => {
   it('go to the session whose request is the only one in flight, and its answer goes back upstream', () => {
     const router = sharedRouter();
     const s = stream('a');
-    router.fromClient('a', request(1, 'tools/call'), s);
+    fromClient(router, 'a', request(1, 'tools/call'), s);
     const sampling = router.fromUpstream(request('srv-1', 'sampling/createMessage', { messages: [] }));
     expect(sampling).toEqual([
       { kind: 'deliver', stream: s, final: false, message: expect.objectContaining({ id: 'srv-1' }) as unknown },
     ]);
-    expect(router.fromClient('b', response('srv-1'), stream('b'))[0]).toMatchObject({
+    expect(fromClient(router, 'b', response('srv-1'), stream('b'))[0]).toMatchObject({
       kind: 'dropped',
       reason: 'foreign_response',
     });
-    expect(sentUpstream(router.fromClient('a', response('srv-1', { ok: true }), s))).toMatchObject({
+    expect(sentUpstream(fromClient(router, 'a', response('srv-1', { ok: true }), s))).toMatchObject({
       id: 'srv-1',
       result: { ok: true },
     });
@@ -261,8 +282,8 @@ describe('server→client requests', () => {
 
   it('are refused with a clear error when several requests are in flight on a shared upstream', () => {
     const router = sharedRouter();
-    router.fromClient('a', request(1, 'tools/call'), stream('a'));
-    router.fromClient('b', request(1, 'tools/call'), stream('b'));
+    fromClient(router, 'a', request(1, 'tools/call'), stream('a'));
+    fromClient(router, 'b', request(1, 'tools/call'), stream('b'));
     const effects = router.fromUpstream(request(9, 'elicitation/create', {}));
     expect(effects[0]).toMatchObject({
       kind: 'upstream',
@@ -273,8 +294,8 @@ describe('server→client requests', () => {
 
   it('are refused when the client did not declare the capability', () => {
     const router = new Router<Stream>({ exclusive: true });
-    router.openSession('a', { sampling: false, elicitation: true, roots: true });
-    router.fromClient('a', request(1, 'tools/call'), stream('a'));
+    openSession(router, 'a', { sampling: false, elicitation: true, roots: true });
+    fromClient(router, 'a', request(1, 'tools/call'), stream('a'));
     const effects = router.fromUpstream(request(3, 'sampling/createMessage', {}));
     expect(effects[0]).toMatchObject({ kind: 'upstream', message: { id: 3, error: { code: -32601 } } });
   });
@@ -292,7 +313,7 @@ describe('initialize and list caches', () => {
     const router = sharedRouter(['a']);
     const { id } = router.internalRequest('initialize', {});
     router.fromUpstream(response(id, { protocolVersion: '2025-11-25', capabilities: {} }));
-    const effects = router.fromClient('a', request('i', 'initialize', { protocolVersion: '2025-11-25' }), stream('a'));
+    const effects = fromClient(router, 'a', request('i', 'initialize', { protocolVersion: '2025-11-25' }), stream('a'));
     expect(effects).toEqual([
       {
         kind: 'deliver',
@@ -301,7 +322,7 @@ describe('initialize and list caches', () => {
         message: { jsonrpc: '2.0', id: 'i', result: { protocolVersion: '2025-11-25', capabilities: {} } },
       },
     ]);
-    expect(router.fromClient('a', notification('notifications/initialized'), stream('a'))).toEqual([]);
+    expect(fromClient(router, 'a', notification('notifications/initialized'), stream('a'))).toEqual([]);
   });
 
   it('answers an older supported version with that version, and an unknown one with the upstream’s', () => {
@@ -309,7 +330,7 @@ describe('initialize and list caches', () => {
     const { id } = router.internalRequest('initialize', {});
     router.fromUpstream(response(id, { protocolVersion: '2025-11-25', capabilities: {} }));
     const versionOf = (requested: string) => {
-      const [effect] = router.fromClient('a', request('i', 'initialize', { protocolVersion: requested }), stream('a'));
+      const [effect] = fromClient(router, 'a', request('i', 'initialize', { protocolVersion: requested }), stream('a'));
       return effect?.kind === 'deliver'
         ? (effect.message as { result: { protocolVersion: string } }).result.protocolVersion
         : undefined;
@@ -321,17 +342,17 @@ describe('initialize and list caches', () => {
 
   it('serves tools/list from cache until list_changed, and never caches a list that changed in flight', () => {
     const router = sharedRouter(['a']);
-    const first = sentUpstream(router.fromClient('a', request(1, 'tools/list'), stream('a')));
+    const first = sentUpstream(fromClient(router, 'a', request(1, 'tools/list'), stream('a')));
     router.fromUpstream(response(first.id, { tools: [{ name: 'v1' }] }));
-    expect(router.fromClient('a', request(2, 'tools/list'), stream('a'))[0]).toMatchObject({
+    expect(fromClient(router, 'a', request(2, 'tools/list'), stream('a'))[0]).toMatchObject({
       kind: 'deliver',
       message: { id: 2, result: { tools: [{ name: 'v1' }] } },
     });
     router.fromUpstream(notification('notifications/tools/list_changed'));
-    const refetch = sentUpstream(router.fromClient('a', request(3, 'tools/list'), stream('a')));
+    const refetch = sentUpstream(fromClient(router, 'a', request(3, 'tools/list'), stream('a')));
     router.fromUpstream(notification('notifications/tools/list_changed'));
     router.fromUpstream(response(refetch.id, { tools: [{ name: 'stale' }] }));
-    expect(upstreamMessages(router.fromClient('a', request(4, 'tools/list'), stream('a')))).toHaveLength(1);
+    expect(upstreamMessages(fromClient(router, 'a', request(4, 'tools/list'), stream('a')))).toHaveLength(1);
   });
 
   it('sends list_changed to every session', () => {
@@ -344,7 +365,7 @@ describe('initialize and list caches', () => {
 describe('sessions and upstream loss', () => {
   it('fails every request in flight with the error built for it, bridge requests included', () => {
     const router = sharedRouter();
-    router.fromClient('a', request('x', 'tools/call', { name: 'slow' }), stream('a'));
+    fromClient(router, 'a', request('x', 'tools/call', { name: 'slow' }), stream('a'));
     const internal = router.internalRequest('tools/list');
     const effects = router.upstreamLost((pending) => ({
       code: -32000,
@@ -368,13 +389,13 @@ describe('sessions and upstream loss', () => {
 
   it('cancels a closed session’s requests upstream', () => {
     const router = sharedRouter();
-    const sent = sentUpstream(router.fromClient('a', request(1, 'tools/call'), stream('a')));
-    expect(upstreamMessages(router.closeSession('a'))).toEqual([
+    const sent = sentUpstream(fromClient(router, 'a', request(1, 'tools/call'), stream('a')));
+    expect(upstreamMessages(closeSession(router, 'a'))).toEqual([
       expect.objectContaining({
         method: 'notifications/cancelled',
         params: expect.objectContaining({ requestId: sent.id }) as unknown,
       }),
     ]);
-    expect(router.hasSession('a')).toBe(false);
+    expect(router.hasSession(routeOf(router, 'a'))).toBe(false);
   });
 });

@@ -25,6 +25,8 @@ import {
   type ValuesOf,
 } from '@mcp-sidecar/cli';
 
+import { formatUpstreamTarget, parseUpstream, type UpstreamTarget } from './upstream.ts';
+
 export type { OptionSpec };
 
 export const SESSION_MODES = ['shared', 'per-session'] as const;
@@ -53,22 +55,6 @@ const warmupSchema = z.array(
 
 export const parseWarmup = (raw: string): Parsed<readonly WarmupCall[]> =>
   parseJsonWith(raw, warmupSchema, 'a JSON list of {"method", "params"} objects');
-
-/** Where the upstream MCP server is reached when no command is given. */
-export interface UnixUpstream {
-  readonly kind: 'unix';
-  readonly path: string;
-}
-
-export function parseUpstream(raw: string): Parsed<UnixUpstream | null> {
-  const value = raw.trim();
-  if (value === '') return ok(null);
-  if (value.startsWith('unix:/')) return ok({ kind: 'unix', path: value.slice('unix:'.length) });
-  if (/^https?:\/\//.test(value)) {
-    return fail('HTTP upstreams are not supported yet; use unix:/path/to/socket, or pass a command after --');
-  }
-  return fail('expected unix:/absolute/path/to/socket');
-}
 
 function parseHost(raw: string): Parsed<string> {
   const value = raw.trim();
@@ -114,12 +100,12 @@ export const BRIDGE_OPTIONS = {
     parse: parseHost,
   }),
   adminPort: port(8081, 'Port of the admin endpoints (0 picks a free port).'),
-  upstream: option<UnixUpstream | null>({
+  upstream: option<UpstreamTarget | null>({
     hint: '<url>',
     default: null,
     description: 'Reach the MCP server at unix:/path (an mcp-shim socket) instead of spawning the command after --.',
     parse: parseUpstream,
-    format: (value) => (value ? `unix:${value.path}` : ''),
+    format: formatUpstreamTarget,
   }),
   sessionMode: option<SessionMode>({
     hint: '<mode>',

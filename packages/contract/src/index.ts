@@ -24,14 +24,21 @@ export {
   LOG_LEVELS,
   type LogLevel,
   type OptionSpec,
-  parseUpstream,
   parseWarmup,
   SESSION_MODES,
   type SessionMode,
   toBridgeArgs,
-  type UnixUpstream,
   type WarmupCall,
 } from './bridge-options.ts';
+export {
+  describeUpstream,
+  parseUpstream,
+  type UnixUpstream,
+  type UpstreamKind,
+  type UpstreamSpec,
+  upstreamSpec,
+  type UpstreamTarget,
+} from './upstream.ts';
 export {
   ADMIN_PATHS,
   DEFAULT_SHIM_INSTALL_RESOURCES,

@@ -4,6 +4,7 @@ export { exactId, exactProgressToken } from './exact.ts';
 export { LineReader, type LineReaderEvents } from './framing.ts';
 export {
   type Classified,
+  type ClassifiedMessage,
   classify,
   ERROR_CODES,
   errorResponse,

@@ -40,6 +40,9 @@ export type Classified =
   | { readonly kind: 'response'; readonly message: JsonRpcResponse }
   | { readonly kind: 'invalid'; readonly reason: string };
 
+/** A message that classified as a request, a notification or a response: what every layer past parsing handles. */
+export type ClassifiedMessage = Exclude<Classified, { readonly kind: 'invalid' }>;
+
 /** A JSON-RPC id MCP accepts: a string or an integer. */
 export const isId = (value: unknown): value is JsonRpcId =>
   typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));

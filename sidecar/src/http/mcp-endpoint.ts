@@ -2,113 +2,105 @@
 // SSE stream, DELETE ends the session. Status codes follow the spec: 400 for a missing session id, 404 for an
 // unknown or ended one, 400 for an unsupported MCP-Protocol-Version, 202 for notifications and responses.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 
-import { exactId, type JsonRpcMessage } from '@mcp-sidecar/protocol';
+import type { ClassifiedMessage, JsonRpcMessage } from '@mcp-sidecar/protocol';
 
+import type { ResponseSink } from '../context.ts';
+import { classifyEra } from '../era/classify.ts';
+import { refuse } from '../errors.ts';
 import { methodLabel } from '../metrics.ts';
-import type { Session } from '../session/session.ts';
 import { parseEventId } from '../session/event-store.ts';
 import { replayTo, type ResponseStream } from '../session/response-stream.ts';
+import type { Session } from '../session/session.ts';
 import { STANDALONE_STREAM_ID } from '../session/standalone-stream.ts';
-import type { ResponseSink } from '../upstream/upstream.ts';
-import { type Message, readMessage } from './body.ts';
-import type { HttpContext } from './context.ts';
-import { checkContentType, checkGetAccept, checkPostAccept, checkProtocolVersion, type Refusal } from './guards.ts';
-import { replyEmpty, replyError } from './replies.ts';
+import { readMessage } from './body.ts';
+import type { HttpDeps } from './deps.ts';
+import { checkContentType, checkGetAccept, checkPostAccept } from './media-types.ts';
+import { openAndForward } from './open-session.ts';
+import type { Exchange } from './pipeline.ts';
+import { refuseWith, replyEmpty } from './replies.ts';
+import { requestContext } from './request-context.ts';
 
 /** Notifications and responses have no answer stream; the router never writes to this one. */
 const NO_ANSWER: ResponseSink = { deliver: () => undefined, end: () => undefined };
 
-export async function handleMcp(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  switch (req.method) {
+export function handleMcp(deps: HttpDeps, exchange: Exchange): void | Promise<void> {
+  switch (exchange.req.method) {
     case 'POST':
-      return handlePost(ctx, req, res);
+      return handlePost(deps, exchange);
     case 'GET':
-      return handleGet(ctx, req, res);
+      return handleGet(deps, exchange);
     case 'DELETE':
-      return handleDelete(ctx, req, res);
+      return handleDelete(deps, exchange);
     default:
-      replyError(res, 405, `Method Not Allowed: ${req.method} is not part of MCP Streamable HTTP`, {
-        headers: { allow: 'GET, POST, DELETE' },
-      });
+      refuseWith(
+        exchange.res,
+        refuse.methodNotAllowed(`${exchange.req.method} is not part of MCP Streamable HTTP`, 'GET, POST, DELETE'),
+      );
   }
 }
 
-async function handlePost(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const refusal =
-    checkContentType(req.headers['content-type']) ??
-    checkPostAccept(req.headers.accept) ??
-    checkProtocolVersion(req.headers['mcp-protocol-version']);
-  if (refusal) return refuse(res, refusal);
-  const message = await readMessage(ctx, req, res);
+async function handlePost(deps: HttpDeps, exchange: Exchange): Promise<void> {
+  const { req, res } = exchange;
+  const refusal = checkContentType(req.headers['content-type']) ?? checkPostAccept(req.headers.accept);
+  if (refusal) return refuseWith(res, refusal);
+  const message = await readMessage(deps, req, res);
   if (!message) return;
-  if (message.kind === 'request' && message.message.method === 'initialize') return initialize(ctx, message, res);
-  const session = findSession(ctx, req, res);
+  if (message.kind === 'request' && message.message.method === 'initialize') {
+    await initialize(deps, exchange, message);
+    return;
+  }
+  const session = findSession(deps, exchange);
   if (!session) return;
   if (message.kind !== 'request') {
-    session.lastActivity = Date.now();
-    session.upstream.fromClient(session.id, message, NO_ANSWER);
+    session.forward(contextIn(exchange, session, message, NO_ANSWER), message);
     return replyEmpty(res, 202);
   }
   const method = message.message.method;
-  const stream = session.respond(res, {}, (done) => observe(ctx, method, done));
-  session.upstream.fromClient(session.id, message, stream);
+  const stream = session.respond(res, {}, (done) => observe(deps, method, done));
+  session.forward(contextIn(exchange, session, message, stream), message);
 }
 
-async function initialize(ctx: HttpContext, message: Message & { kind: 'request' }, res: ServerResponse) {
-  const id = exactId(message.message);
-  if (ctx.draining) {
-    return replyError(res, 503, 'Service Unavailable: mcp-sidecar is shutting down', {
-      id,
-      headers: { 'retry-after': '1' },
-    });
-  }
-  const opened = await ctx.sessions.open('streamable', message.message);
-  if ('status' in opened) {
-    const headers = { 'retry-after': String(opened.retryAfterSeconds) };
-    return replyError(res, opened.status, `Service Unavailable: ${opened.message}`, { id, headers });
-  }
-  const session = opened;
-  const stream = session.respond(res, { 'mcp-session-id': session.id }, (done, answer) => {
-    observe(ctx, 'initialize', done);
-    settleInitialize(ctx, session, answer);
+function contextIn(exchange: Exchange, session: Session, message: ClassifiedMessage, sink: ResponseSink) {
+  const method = 'method' in message.message ? message.message.method : undefined;
+  const era = classifyEra({ method, sessionId: session.id });
+  return requestContext(exchange, { era, protocolVersion: session.protocolVersion, sessionId: session.id, sink });
+}
+
+function initialize(deps: HttpDeps, exchange: Exchange, initialize: ClassifiedMessage & { kind: 'request' }) {
+  return openAndForward(deps, exchange, {
+    transport: 'streamable',
+    initialize,
+    sinkFor: (session) =>
+      session.respond(exchange.res, { 'mcp-session-id': session.id }, (done, answer) => {
+        observe(deps, 'initialize', done);
+        settleInitialize(deps, session, answer);
+      }),
   });
-  session.upstream.fromClient(session.id, message, stream);
 }
 
 /** Records the negotiated version; a refused initialize leaves no session behind. */
-function settleInitialize(ctx: HttpContext, session: Session, answer: JsonRpcMessage | undefined): void {
+function settleInitialize(deps: HttpDeps, session: Session, answer: JsonRpcMessage | undefined): void {
   const result = answer && 'result' in answer ? (answer.result as { protocolVersion?: unknown }) : undefined;
   if (typeof result?.protocolVersion === 'string') session.protocolVersion = result.protocolVersion;
-  else ctx.sessions.close(session.id, 'upstream_exited');
+  else deps.sessions.close(session.id, 'upstream_exited');
 }
 
-function handleGet(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): void {
-  const refusal = checkGetAccept(req.headers.accept) ?? checkProtocolVersion(req.headers['mcp-protocol-version']);
-  if (refusal) return refuse(res, refusal);
-  const session = findSession(ctx, req, res);
+function handleGet(deps: HttpDeps, exchange: Exchange): void {
+  const { req, res } = exchange;
+  const refusal = checkGetAccept(req.headers.accept);
+  if (refusal) return refuseWith(res, refusal);
+  const session = findSession(deps, exchange);
   if (!session) return;
-  session.lastActivity = Date.now();
-  const headers = { 'mcp-session-id': session.id };
+  session.touch();
   const header = req.headers['last-event-id'];
   const lastEventId = Array.isArray(header) ? header[0] : header;
-  if (lastEventId === undefined) {
-    if (session.standalone.attached) {
-      return replyError(
-        res,
-        409,
-        'Conflict: this session already has a GET stream open; resume with Last-Event-ID instead',
-      );
-    }
-    return session.standalone.attach(res, undefined, headers);
-  }
+  if (lastEventId === undefined) return attachStandalone(session, res, undefined);
   const cursor = parseEventId(lastEventId);
-  if (!cursor) return replyError(res, 400, `Bad Request: Last-Event-ID "${lastEventId}" was not issued by this server`);
-  if (cursor.streamId === STANDALONE_STREAM_ID) {
-    if (session.standalone.attached) return replyError(res, 409, 'Conflict: the GET stream is already open');
-    return session.standalone.attach(res, cursor.seq, headers);
-  }
+  if (!cursor) return refuseWith(res, refuse.lastEventId(lastEventId));
+  if (cursor.streamId === STANDALONE_STREAM_ID) return attachStandalone(session, res, cursor.seq);
+  const headers = { 'mcp-session-id': session.id };
   const live = session.liveStream(cursor.streamId);
   if (live) return live.resume(res, cursor.seq, headers);
   // The request has finished since: replay what the client missed of its stream, then end it.
@@ -116,32 +108,41 @@ function handleGet(ctx: HttpContext, req: IncomingMessage, res: ServerResponse):
   res.end();
 }
 
-function handleDelete(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): void {
-  const session = findSession(ctx, req, res);
+/** The session's one GET stream: a second one is a conflict; resuming it replays what was missed. */
+function attachStandalone(session: Session, res: ServerResponse, afterSeq: number | undefined): void {
+  if (session.standalone.attached) {
+    const detail =
+      afterSeq === undefined
+        ? 'this session already has a GET stream open; resume with Last-Event-ID instead'
+        : 'the GET stream is already open';
+    return refuseWith(res, refuse.streamConflict(detail));
+  }
+  session.standalone.attach(res, afterSeq, { 'mcp-session-id': session.id });
+}
+
+function handleDelete(deps: HttpDeps, exchange: Exchange): void {
+  const session = findSession(deps, exchange);
   if (!session) return;
-  ctx.sessions.close(session.id, 'deleted');
-  replyEmpty(res, 200);
+  deps.sessions.close(session.id, 'deleted');
+  replyEmpty(exchange.res, 200);
 }
 
 /** The session named by Mcp-Session-Id; answers 400 when the header is missing and 404 when it is unknown. */
-function findSession(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Session | undefined {
+function findSession(deps: HttpDeps, { req, res }: Exchange): Session | undefined {
   const id = req.headers['mcp-session-id'];
   if (typeof id !== 'string' || id === '') {
-    replyError(res, 400, 'Bad Request: the Mcp-Session-Id header is required; start a session with initialize first');
+    refuseWith(
+      res,
+      refuse.sessionIdRequired('the Mcp-Session-Id header is required; start a session with initialize first'),
+    );
     return undefined;
   }
-  const session = ctx.sessions.get(id);
+  const session = deps.sessions.get(id);
   if (session?.transport === 'streamable') return session;
-  replyError(res, 404, `Not Found: session ${id} does not exist or has ended; start a new session with initialize`, {
-    code: -32001,
-  });
+  refuseWith(res, refuse.sessionNotFound(id));
   return undefined;
 }
 
-function refuse(res: ServerResponse, refusal: Refusal): void {
-  replyError(res, refusal.status, refusal.message);
-}
-
-function observe(ctx: HttpContext, method: string, stream: ResponseStream): void {
-  ctx.metrics.requestDuration.observe({ method: methodLabel(method) }, (performance.now() - stream.startedAt) / 1000);
+function observe(deps: HttpDeps, method: string, stream: ResponseStream): void {
+  deps.metrics.requestDuration.observe({ method: methodLabel(method) }, (performance.now() - stream.startedAt) / 1000);
 }

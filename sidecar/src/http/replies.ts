@@ -1,23 +1,23 @@
 // Error answers at the HTTP level: the status, plus a JSON-RPC error body (no id, or the request's id when
-// known) whose message reads "Reason-Phrase: what happened and what to do".
+// known) whose message reads "Reason-Phrase: what happened and what to do" (worded in errors.ts).
 
 import type { ServerResponse } from 'node:http';
 
-import { ERROR_CODES, type JsonRpcId } from '@mcp-sidecar/protocol';
+import type { JsonRpcId } from '@mcp-sidecar/protocol';
 
-export function replyError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  options: { code?: number; id?: JsonRpcId; headers?: Record<string, string> } = {},
-): void {
-  const error = { code: options.code ?? ERROR_CODES.serverError, message };
-  const body = JSON.stringify({ jsonrpc: '2.0', id: options.id ?? null, error });
+import type { HttpRefusal } from '../errors.ts';
+
+export function refuseWith(res: ServerResponse, refusal: HttpRefusal, id?: JsonRpcId): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json', ...options.headers });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: id ?? null,
+    error: { code: refusal.rpcCode, message: refusal.message },
+  });
+  res.writeHead(refusal.status, { 'content-type': 'application/json', ...refusal.headers });
   res.end(body);
 }
 

@@ -1,43 +1,48 @@
-// The MCP HTTP server, on bare node:http: the hot path costs a few microseconds less per call here than on a
-// framework (see DESIGN.md, "Measured: the HTTP framework matters"). It checks Origin and Host on every MCP
-// path first, then hands over to the Streamable HTTP or the legacy HTTP+SSE endpoint.
+// The MCP HTTP handler, on bare node:http: the hot path costs a few microseconds less per call here than on a
+// framework (see DESIGN.md, "Measured: the HTTP framework matters"). A request to a known path becomes an Exchange,
+// passes the pipeline's stages, then reaches the Streamable HTTP or the legacy HTTP+SSE endpoint.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
-import type { HttpContext } from './context.ts';
+import { refuse } from '../errors.ts';
+import type { HttpDeps } from './deps.ts';
 import { handleLegacyMessage, handleLegacySse, LEGACY_MESSAGES_PATH, LEGACY_SSE_PATH } from './legacy-endpoint.ts';
 import { handleMcp } from './mcp-endpoint.ts';
-import { replyError } from './replies.ts';
+import { type EndpointName, type Exchange, exchangeOf, runStages, type Stage } from './pipeline.ts';
+import { refuseWith } from './replies.ts';
 
-export function createMcpServer(ctx: HttpContext): Server {
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    dispatch(ctx, req, res).catch((error: unknown) => {
-      ctx.log.error({ err: error, path: req.url }, 'request failed');
-      replyError(res, 500, 'Internal Server Error: mcp-sidecar failed to handle the request; see its logs', {
-        code: -32603,
-      });
+type Endpoint = (deps: HttpDeps, exchange: Exchange) => void | Promise<void>;
+
+const ENDPOINTS: Readonly<Record<EndpointName, Endpoint>> = {
+  mcp: handleMcp,
+  'legacy-sse': handleLegacySse,
+  'legacy-messages': handleLegacyMessage,
+};
+
+export function createMcpHandler(deps: HttpDeps, stages: readonly Stage[]): RequestListener {
+  return (req, res) => {
+    handle(deps, stages, req, res).catch((error: unknown) => {
+      deps.log.error({ err: error, path: req.url }, 'request failed');
+      refuseWith(res, refuse.internal());
     });
-  });
-  // SSE streams are long-lived by design; the socket timeout must not cut them.
-  server.setTimeout(0);
-  return server;
+  };
 }
 
-async function dispatch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function endpointOf(path: string, mcpPath: string): EndpointName | undefined {
+  if (path === mcpPath) return 'mcp';
+  if (path === LEGACY_SSE_PATH) return 'legacy-sse';
+  return path === LEGACY_MESSAGES_PATH ? 'legacy-messages' : undefined;
+}
+
+async function handle(deps: HttpDeps, stages: readonly Stage[], req: IncomingMessage, res: ServerResponse) {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  const known = path === ctx.config.path || path === LEGACY_SSE_PATH || path === LEGACY_MESSAGES_PATH;
-  if (!known) {
-    return replyError(
-      res,
-      404,
-      `Not Found: the MCP endpoint is ${ctx.config.path} (legacy HTTP+SSE: ${LEGACY_SSE_PATH})`,
-    );
-  }
-  const refusal = ctx.guards.checkCaller(req.headers);
-  if (refusal) return replyError(res, refusal.status, refusal.message);
-  if (path === ctx.config.path) return handleMcp(ctx, req, res);
-  if (path === LEGACY_SSE_PATH) return handleLegacySse(ctx, req, res);
-  return handleLegacyMessage(ctx, req, res, new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)));
+  const endpoint = endpointOf(path, deps.config.path);
+  if (!endpoint) return refuseWith(res, refuse.unknownPath(deps.config.path, LEGACY_SSE_PATH));
+  const exchange = exchangeOf(req, res, endpoint, queryAt === -1 ? '' : url.slice(queryAt + 1));
+  const outcome = runStages(stages, exchange);
+  const refusal = outcome instanceof Promise ? await outcome : outcome;
+  if (refusal) return refuseWith(res, refusal);
+  return ENDPOINTS[endpoint](deps, exchange);
 }

@@ -1,52 +1,40 @@
 // Small constructors for effects and replies, so the router's decisions read as one line each.
 
-import {
-  ERROR_CODES,
-  errorResponse,
-  type JsonRpcId,
-  type JsonRpcMessage,
-  type JsonRpcResponse,
-} from '@mcp-sidecar/protocol';
+import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '@mcp-sidecar/protocol';
 
-import type { DropReason, Effect } from './types.ts';
+import { fail, type RpcFailure } from '../errors.ts';
 
-export const toUpstream = <S>(message: JsonRpcMessage): Effect<S> => ({ kind: 'upstream', message });
+import type { DropReason, Effect, RouterSession } from './types.ts';
 
-export const deliver = <S>(stream: S, message: JsonRpcMessage, final: boolean): Effect<S> => ({
+export const toUpstream = <S, H = unknown>(message: JsonRpcMessage): Effect<S, H> => ({ kind: 'upstream', message });
+
+export const deliver = <S, H = unknown>(stream: S, message: JsonRpcMessage, final: boolean): Effect<S, H> => ({
   kind: 'deliver',
   stream,
   message,
   final,
 });
 
-export const notify = <S>(sessionId: string, message: JsonRpcMessage): Effect<S> => ({
+export const notify = <S, H>(session: RouterSession<S, H>, message: JsonRpcMessage): Effect<S, H> => ({
   kind: 'notify',
-  sessionId,
+  sessionId: session.id,
+  owner: session.owner,
   message,
 });
 
-export const dropped = <S>(reason: DropReason, detail: string): Effect<S> => ({ kind: 'dropped', reason, detail });
+export const dropped = <S, H = unknown>(reason: DropReason, detail: string): Effect<S, H> => ({
+  kind: 'dropped',
+  reason,
+  detail,
+});
 
 export const result = (id: JsonRpcId, value: unknown): JsonRpcResponse => ({ jsonrpc: '2.0', id, result: value });
 
 /** What the bridge answers the upstream when it cannot tell which client a server→client request is for. */
-export function ambiguityError(id: JsonRpcId, method: string, inflight: number): JsonRpcResponse {
-  const why =
-    inflight === 0
-      ? 'no client request is in flight'
-      : `${inflight} requests from different clients are in flight on this shared connection`;
-  return errorResponse(
-    id,
-    ERROR_CODES.serverError,
-    `mcp-sidecar cannot tell which client ${method} is for: ${why}. Send it while handling exactly one request ` +
-      '(MCP SEP-2260), or run the bridge with --session-mode per-session.',
-  );
-}
+export const ambiguityError = (id: JsonRpcId, method: string, inflight: number): JsonRpcResponse =>
+  failure(id, fail.unattributable(method, inflight));
 
-export function missingCapabilityError(id: JsonRpcId, method: string, capability: string): JsonRpcResponse {
-  return errorResponse(
-    id,
-    ERROR_CODES.methodNotFound,
-    `the client of this session did not declare the "${capability}" capability, so it cannot answer ${method}`,
-  );
-}
+export const missingCapabilityError = (id: JsonRpcId, method: string, capability: string): JsonRpcResponse =>
+  failure(id, fail.capabilityMissing(method, capability));
+
+const failure = (id: JsonRpcId, error: RpcFailure): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: error.toJson() });

@@ -12,12 +12,11 @@
 //   resources/updated        → GET streams of subscribed sessions; list_changed → every session's GET stream
 
 import {
-  type Classified,
+  type ClassifiedMessage as Message,
   exactId,
   exactProgressToken,
   idKey,
   isId,
-  isSupportedProtocolVersion,
   type JsonRpcErrorObject,
   type JsonRpcId,
   type JsonRpcNotification,
@@ -26,7 +25,10 @@ import {
   progressTokenOf,
 } from '@mcp-sidecar/protocol';
 
+import type { RequestContext } from '../context.ts';
+import { decorate, type RequestDecorator } from './decorators.ts';
 import { ambiguityError, deliver, dropped, missingCapabilityError, notify, result, toUpstream } from './effects.ts';
+import { initializeAnswer, targetOf } from './initialize.ts';
 import { ListCache } from './list-cache.ts';
 import { SharedState } from './shared-state.ts';
 import type { ClientCapabilities, Effect, Pending, RouterSession } from './types.ts';
@@ -34,9 +36,9 @@ import type { ClientCapabilities, Effect, Pending, RouterSession } from './types
 export interface RouterOptions {
   /** One session owns the upstream (per-session mode): it gets every log and unattributed message. */
   readonly exclusive: boolean;
+  /** Applied in order to every request forwarded upstream (see decorators.ts). */
+  readonly decorators?: readonly RequestDecorator[];
 }
-
-type Message = Exclude<Classified, { kind: 'invalid' }>;
 
 const CAPABILITY_OF: Readonly<Record<string, keyof ClientCapabilities>> = {
   'sampling/createMessage': 'sampling',
@@ -44,23 +46,26 @@ const CAPABILITY_OF: Readonly<Record<string, keyof ClientCapabilities>> = {
   'roots/list': 'roots',
 };
 
-export class Router<S> {
+export class Router<S, H = unknown> {
   readonly #exclusive: boolean;
-  readonly #sessions = new Map<string, RouterSession<S>>();
-  readonly #pending = new Map<number, Pending<S>>();
+  readonly #decorators: readonly RequestDecorator[];
+  /** The sessions that share this upstream (each holds its own RouterSession; this is only for broadcasts). */
+  readonly #members = new Set<RouterSession<S, H>>();
+  readonly #pending = new Map<number, Pending<S, H>>();
   /** idKey of an upstream server→client request → the session it was sent to. */
-  readonly #serverRequests = new Map<string, RouterSession<S>>();
-  readonly #shared = new SharedState<S>();
+  readonly #serverRequests = new Map<string, RouterSession<S, H>>();
+  readonly #shared = new SharedState<S, H>();
   readonly #lists = new ListCache();
   #initializeResult: Record<string, unknown> | undefined;
   #nextId = 1;
 
   constructor(options: RouterOptions) {
     this.#exclusive = options.exclusive;
+    this.#decorators = options.decorators ?? [];
   }
 
   get sessionCount(): number {
-    return this.#sessions.size;
+    return this.#members.size;
   }
 
   /** Requests sent upstream and not yet answered, the bridge's own included. */
@@ -72,48 +77,53 @@ export class Router<S> {
     return this.#initializeResult;
   }
 
-  /** Cache the upstream's InitializeResult; sessions opened afterwards get it without a round trip. */
-  openSession(id: string, capabilities: ClientCapabilities): void {
-    this.#sessions.set(id, {
+  /** A session joins this upstream; the caller keeps what comes back and hands it in with each of its messages. */
+  openSession(id: string, capabilities: ClientCapabilities, owner: H): RouterSession<S, H> {
+    const session: RouterSession<S, H> = {
       id,
+      owner,
       capabilities,
       logSeverity: -1,
       subscriptions: new Set(),
       inflight: new Map(),
       initializedByBridge: false,
       serverRequests: new Map(),
-    });
+    };
+    this.#members.add(session);
+    return session;
   }
 
-  hasSession(id: string): boolean {
-    return this.#sessions.has(id);
+  hasSession(session: RouterSession<S, H>): boolean {
+    return this.#members.has(session);
+  }
+
+  /** The sessions on this upstream, for the session layer (e.g. to end them when a per-session upstream dies). */
+  members(): IterableIterator<RouterSession<S, H>> {
+    return this.#members.values();
   }
 
   /** Forgets a session: its requests are cancelled upstream, its subscriptions and log level released. */
-  closeSession(id: string): Effect<S>[] {
-    const session = this.#sessions.get(id);
-    if (!session) return [];
-    this.#sessions.delete(id);
-    const effects: Effect<S>[] = [];
+  closeSession(session: RouterSession<S, H>): Effect<S, H>[] {
+    if (!this.#members.delete(session)) return [];
+    const effects: Effect<S, H>[] = [];
     for (const upstreamId of session.inflight.values()) {
       this.#pending.delete(upstreamId);
       const params = { requestId: upstreamId, reason: 'the client session ended' };
       effects.push(toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params }));
     }
     for (const key of session.serverRequests.keys()) this.#serverRequests.delete(key);
-    for (const call of this.#shared.release(session, [...this.#sessions.values()])) {
+    for (const call of this.#shared.release(session, [...this.#members])) {
       effects.push(this.internalRequest(call.method, call.params).effect);
     }
     return effects;
   }
 
-  /** Routes a message a client sent on `sessionId`; `stream` is where a request's answer must go. */
-  fromClient(sessionId: string, message: Message, stream: S): Effect<S>[] {
-    const session = this.#sessions.get(sessionId);
-    if (!session) return [dropped('unknown_response', `session ${sessionId} is not open`)];
+  /** Routes a message a client sent in `session`; `ctx.sink` is where a request's answer must go. */
+  fromClient(session: RouterSession<S, H>, ctx: RequestContext<S>, message: Message): Effect<S, H>[] {
+    if (!this.hasSession(session)) return [dropped('unknown_response', `session ${session.id} is not open`)];
     switch (message.kind) {
       case 'request':
-        return this.#clientRequest(session, message.message, stream);
+        return this.#clientRequest(session, message.message, ctx);
       case 'notification':
         return this.#clientNotification(session, message.message);
       case 'response':
@@ -122,7 +132,7 @@ export class Router<S> {
   }
 
   /** Routes a message the upstream sent. */
-  fromUpstream(message: Message): Effect<S>[] {
+  fromUpstream(message: Message): Effect<S, H>[] {
     switch (message.kind) {
       case 'response':
         return this.#upstreamResponse(message.message);
@@ -134,7 +144,7 @@ export class Router<S> {
   }
 
   /** A request from the bridge itself; its answer comes back as an `internal` effect with this id. */
-  internalRequest(method: string, params?: Record<string, unknown>): { id: number; effect: Effect<S> } {
+  internalRequest(method: string, params?: Record<string, unknown>): { id: number; effect: Effect<S, H> } {
     const id = this.#nextId++;
     const entry = { session: null, clientId: id, replyId: id, method, stream: null, clientToken: undefined };
     this.#pending.set(id, { ...entry, target: undefined, listGeneration: this.#lists.generationFor(method, params) });
@@ -146,8 +156,8 @@ export class Router<S> {
    * The upstream connection is gone: every request in flight gets `error` (built per request, so the message
    * can name the tool), server→client requests are forgotten, caches dropped. Sessions stay open.
    */
-  upstreamLost(error: (pending: Pending<S>) => JsonRpcErrorObject): Effect<S>[] {
-    const effects: Effect<S>[] = [];
+  upstreamLost(error: (pending: Pending<S, H>) => JsonRpcErrorObject): Effect<S, H>[] {
+    const effects: Effect<S, H>[] = [];
     for (const [id, pending] of this.#pending) {
       const failure: JsonRpcResponse = { jsonrpc: '2.0', id: pending.replyId, error: error(pending) };
       if (!pending.session) effects.push({ kind: 'internal', id, response: failure });
@@ -155,7 +165,7 @@ export class Router<S> {
       pending.session?.inflight.clear();
     }
     this.#pending.clear();
-    for (const session of this.#sessions.values()) session.serverRequests.clear();
+    for (const session of this.#members) session.serverRequests.clear();
     this.#serverRequests.clear();
     this.#lists.clear();
     this.#initializeResult = undefined;
@@ -164,46 +174,32 @@ export class Router<S> {
 
   /** Requests that bring a fresh upstream back to the state sessions expect: subscriptions and log level. */
   restoreRequests(): { method: string; params: Record<string, unknown> }[] {
-    return this.#shared.restore([...this.#sessions.values()]);
+    return this.#shared.restore([...this.#members]);
   }
 
-  #clientRequest(session: RouterSession<S>, request: JsonRpcRequest, stream: S): Effect<S>[] {
+  #clientRequest(session: RouterSession<S, H>, request: JsonRpcRequest, ctx: RequestContext<S>): Effect<S, H>[] {
+    const local = this.#localAnswer(session, request);
+    if (local !== undefined) return [deliver(ctx.sink, result(exactId(request), local), true)];
+    return [this.#forward(session, request, ctx)];
+  }
+
+  /** What the bridge answers itself (cached initialize and lists, shared subscriptions and levels), if anything. */
+  #localAnswer(session: RouterSession<S, H>, request: JsonRpcRequest): unknown {
     switch (request.method) {
       case 'initialize':
-        if (!this.#initializeResult) break;
+        if (!this.#initializeResult) return undefined;
         session.initializedByBridge = true;
-        return [
-          deliver(stream, result(exactId(request), this.#initializeAnswer(request.params?.protocolVersion)), true),
-        ];
+        return initializeAnswer(this.#initializeResult, request.params?.protocolVersion);
       case 'logging/setLevel':
       case 'resources/subscribe':
-      case 'resources/unsubscribe': {
-        const local = this.#shared.handle(session, request, [...this.#sessions.values()]);
-        if (local !== undefined) return [deliver(stream, result(exactId(request), local), true)];
-        break;
-      }
-      default: {
-        const cached = this.#lists.lookup(request);
-        if (cached !== undefined) return [deliver(stream, result(exactId(request), cached), true)];
-      }
+      case 'resources/unsubscribe':
+        return this.#shared.handle(session, request, [...this.#members]);
+      default:
+        return this.#lists.lookup(request);
     }
-    return [this.#forward(session, request, stream)];
   }
 
-  /**
-   * The cached InitializeResult, with the version the client asked for when the bridge supports it and it is
-   * not newer than what the upstream negotiated (spec: a server that supports the requested version answers
-   * with it); otherwise the upstream's version, and the client decides.
-   */
-  #initializeAnswer(requested: unknown): Record<string, unknown> {
-    const cached = this.#initializeResult!;
-    const negotiated = cached.protocolVersion;
-    const older = typeof requested === 'string' && typeof negotiated === 'string' && requested <= negotiated;
-    if (!older || !isSupportedProtocolVersion(requested)) return cached;
-    return { ...cached, protocolVersion: requested };
-  }
-
-  #forward(session: RouterSession<S>, request: JsonRpcRequest, stream: S): Effect<S> {
+  #forward(session: RouterSession<S, H>, request: JsonRpcRequest, ctx: RequestContext<S>): Effect<S, H> {
     const upstreamId = this.#nextId++;
     const clientToken = progressTokenOf(request);
     if (clientToken !== undefined) (request.params!._meta as Record<string, unknown>).progressToken = upstreamId;
@@ -212,17 +208,17 @@ export class Router<S> {
       clientId: request.id,
       replyId: exactId(request),
       method: request.method,
-      stream,
+      stream: ctx.sink,
       clientToken: clientToken === undefined ? undefined : exactProgressToken(request, clientToken),
       listGeneration: this.#lists.generationFor(request.method, request.params),
       target: targetOf(request),
     });
     session.inflight.set(idKey(request.id), upstreamId);
     request.id = upstreamId;
-    return toUpstream(request);
+    return toUpstream(this.#decorators.length === 0 ? request : decorate(this.#decorators, ctx, request));
   }
 
-  #clientNotification(session: RouterSession<S>, notification: JsonRpcNotification): Effect<S>[] {
+  #clientNotification(session: RouterSession<S, H>, notification: JsonRpcNotification): Effect<S, H>[] {
     if (notification.method === 'notifications/initialized' && session.initializedByBridge) return [];
     if (notification.method !== 'notifications/cancelled') return [toUpstream(notification)];
     const requestId = notification.params?.requestId;
@@ -233,12 +229,12 @@ export class Router<S> {
     this.#pending.delete(upstreamId);
     session.inflight.delete(idKey(requestId as JsonRpcId));
     notification.params = { ...notification.params, requestId: upstreamId };
-    const effects: Effect<S>[] = [toUpstream(notification)];
+    const effects: Effect<S, H>[] = [toUpstream(notification)];
     if (pending?.stream) effects.push({ kind: 'end', stream: pending.stream });
     return effects;
   }
 
-  #clientResponse(session: RouterSession<S>, response: JsonRpcResponse): Effect<S>[] {
+  #clientResponse(session: RouterSession<S, H>, response: JsonRpcResponse): Effect<S, H>[] {
     const key = idKey(response.id);
     const owner = this.#serverRequests.get(key);
     if (owner !== session) {
@@ -250,7 +246,7 @@ export class Router<S> {
     return [toUpstream(response)];
   }
 
-  #upstreamResponse(response: JsonRpcResponse): Effect<S>[] {
+  #upstreamResponse(response: JsonRpcResponse): Effect<S, H>[] {
     const id = response.id;
     const pending = typeof id === 'number' ? this.#pending.get(id) : undefined;
     if (!pending)
@@ -268,23 +264,22 @@ export class Router<S> {
     return pending.stream ? [deliver(pending.stream, response, true)] : [];
   }
 
-  #upstreamNotification(notification: JsonRpcNotification): Effect<S>[] {
+  #upstreamNotification(notification: JsonRpcNotification): Effect<S, H>[] {
     const method = notification.method;
     if (method === 'notifications/progress') return this.#progress(notification);
     if (method === 'notifications/message') return this.#log(notification);
     if (method === 'notifications/cancelled') return this.#serverCancelled(notification);
     if (method === 'notifications/resources/updated') {
-      const subscribers = this.#shared.subscribersOf(notification.params?.uri);
-      return subscribers.map((id) => notify<S>(id, notification));
+      return this.#shared.subscribersOf(notification.params?.uri).map((to) => notify<S, H>(to, notification));
     }
     if (method.endsWith('/list_changed')) {
       this.#lists.invalidate(method);
-      return [...this.#sessions.keys()].map((id) => notify<S>(id, notification));
+      return [...this.#members].map((to) => notify<S, H>(to, notification));
     }
     return this.#attribute(notification);
   }
 
-  #progress(notification: JsonRpcNotification): Effect<S>[] {
+  #progress(notification: JsonRpcNotification): Effect<S, H>[] {
     const token = notification.params?.progressToken;
     const pending = typeof token === 'number' ? this.#pending.get(token) : undefined;
     if (!pending?.stream || pending.clientToken === undefined) {
@@ -294,23 +289,23 @@ export class Router<S> {
     return [deliver(pending.stream, notification, false)];
   }
 
-  #log(notification: JsonRpcNotification): Effect<S>[] {
+  #log(notification: JsonRpcNotification): Effect<S, H>[] {
     const only = this.#onlyClientRequest();
     if (only) return [deliver(only.stream as S, notification, false)];
-    const recipients = this.#shared.logRecipients(notification.params?.level, this.#sessions.values(), this.#exclusive);
-    return recipients.map((id) => notify<S>(id, notification));
+    const recipients = this.#shared.logRecipients(notification.params?.level, this.#members, this.#exclusive);
+    return recipients.map((to) => notify<S, H>(to, notification));
   }
 
   /** Anything else the server says: to the only request in flight, or to the session that owns the upstream. */
-  #attribute(message: JsonRpcNotification): Effect<S>[] {
+  #attribute(message: JsonRpcNotification): Effect<S, H>[] {
     const only = this.#onlyClientRequest();
     if (only) return [deliver(only.stream as S, message, false)];
     const sole = this.#soleSession();
-    if (sole) return [notify(sole.id, message)];
+    if (sole) return [notify(sole, message)];
     return [dropped('unattributable', `${message.method} with ${this.#pending.size} requests in flight`)];
   }
 
-  #serverCancelled(notification: JsonRpcNotification): Effect<S>[] {
+  #serverCancelled(notification: JsonRpcNotification): Effect<S, H>[] {
     const requestId = notification.params?.requestId;
     const session = isId(requestId) ? this.#serverRequests.get(idKey(requestId)) : undefined;
     if (!session) return this.#attribute(notification);
@@ -318,10 +313,10 @@ export class Router<S> {
     const stream = session.serverRequests.get(key);
     this.#serverRequests.delete(key);
     session.serverRequests.delete(key);
-    return [stream ? deliver(stream, notification, false) : notify(session.id, notification)];
+    return [stream ? deliver(stream, notification, false) : notify(session, notification)];
   }
 
-  #serverRequest(request: JsonRpcRequest): Effect<S>[] {
+  #serverRequest(request: JsonRpcRequest): Effect<S, H>[] {
     // The bridge is the upstream's client: it answers pings itself, which keeps them cheap and unambiguous.
     if (request.method === 'ping') return [toUpstream(result(exactId(request), {}))];
     const only = this.#onlyClientRequest();
@@ -341,24 +336,17 @@ export class Router<S> {
     const key = idKey(request.id);
     session.serverRequests.set(key, only?.stream ?? null);
     this.#serverRequests.set(key, session);
-    return [only?.stream ? deliver(only.stream, request, false) : notify(session.id, request)];
+    return [only?.stream ? deliver(only.stream, request, false) : notify(session, request)];
   }
 
   /** The one request in flight when it came from a client; undefined when there are none, several, or ours. */
-  #onlyClientRequest(): Pending<S> | undefined {
+  #onlyClientRequest(): Pending<S, H> | undefined {
     if (this.#pending.size !== 1) return undefined;
     const only = this.#pending.values().next().value;
     return only?.session && only.stream ? only : undefined;
   }
 
-  #soleSession(): RouterSession<S> | undefined {
-    return this.#exclusive && this.#sessions.size === 1 ? this.#sessions.values().next().value : undefined;
+  #soleSession(): RouterSession<S, H> | undefined {
+    return this.#exclusive && this.#members.size === 1 ? this.#members.values().next().value : undefined;
   }
-}
-
-/** The tool, prompt or resource a request is about, for error messages. */
-function targetOf(request: JsonRpcRequest): string | undefined {
-  const params = request.params;
-  const target = params?.name ?? params?.uri;
-  return typeof target === 'string' ? target : undefined;
 }

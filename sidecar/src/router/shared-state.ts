@@ -12,9 +12,9 @@ export interface UpstreamCall {
   readonly params: Record<string, unknown>;
 }
 
-export class SharedState<S> {
-  /** URI → ids of the sessions subscribed to it. */
-  readonly #subscribers = new Map<string, Set<string>>();
+export class SharedState<S, H> {
+  /** URI → the sessions subscribed to it. */
+  readonly #subscribers = new Map<string, Set<RouterSession<S, H>>>();
   /** Severity the upstream was last set to; -1 before anyone asked. */
   #upstreamSeverity = -1;
 
@@ -22,7 +22,7 @@ export class SharedState<S> {
    * Handles logging/setLevel and resources/(un)subscribe for one session. Returns the result to answer
    * locally, or undefined when the (possibly rewritten) request must go upstream.
    */
-  handle(session: RouterSession<S>, request: JsonRpcRequest, sessions: readonly RouterSession<S>[]): unknown {
+  handle(session: RouterSession<S, H>, request: JsonRpcRequest, sessions: readonly RouterSession<S, H>[]): unknown {
     const params = request.params;
     if (request.method === 'logging/setLevel') {
       const severity = loggingSeverity(params?.level);
@@ -40,16 +40,16 @@ export class SharedState<S> {
   }
 
   /** A subscribe the upstream refused is taken back, so the next session's subscribe is forwarded again. */
-  settle(pending: Pending<S>, response: JsonRpcResponse): void {
+  settle(pending: Pending<S, H>, response: JsonRpcResponse): void {
     const uri = pending.target;
     if (pending.method !== 'resources/subscribe' || !response.error || !pending.session || uri === undefined) return;
     pending.session.subscriptions.delete(uri);
     const set = this.#subscribers.get(uri);
-    set?.delete(pending.session.id);
+    set?.delete(pending.session);
     if (set?.size === 0) this.#subscribers.delete(uri);
   }
 
-  subscribersOf(uri: unknown): string[] {
+  subscribersOf(uri: unknown): RouterSession<S, H>[] {
     const set = typeof uri === 'string' ? this.#subscribers.get(uri) : undefined;
     return set ? [...set] : [];
   }
@@ -58,22 +58,22 @@ export class SharedState<S> {
    * Sessions that get a log message no request can claim: those that asked for its level or a more verbose
    * one. In exclusive mode a session that never asked gets everything, as it would from its own server.
    */
-  logRecipients(level: unknown, sessions: Iterable<RouterSession<S>>, exclusive: boolean): string[] {
+  logRecipients(level: unknown, sessions: Iterable<RouterSession<S, H>>, exclusive: boolean): RouterSession<S, H>[] {
     const severity = loggingSeverity(level);
-    const recipients: string[] = [];
+    const recipients: RouterSession<S, H>[] = [];
     for (const session of sessions) {
       const wanted = session.logSeverity >= 0 ? session.logSeverity : exclusive ? -Infinity : Infinity;
-      if (severity >= wanted) recipients.push(session.id);
+      if (severity >= wanted) recipients.push(session);
     }
     return recipients;
   }
 
   /** A session ended: upstream calls that drop its subscriptions and relax the log level. */
-  release(session: RouterSession<S>, remaining: readonly RouterSession<S>[]): UpstreamCall[] {
+  release(session: RouterSession<S, H>, remaining: readonly RouterSession<S, H>[]): UpstreamCall[] {
     const calls: UpstreamCall[] = [];
     for (const uri of session.subscriptions) {
       const set = this.#subscribers.get(uri);
-      set?.delete(session.id);
+      set?.delete(session);
       if (set?.size !== 0) continue;
       this.#subscribers.delete(uri);
       calls.push({ method: 'resources/unsubscribe', params: { uri } });
@@ -88,7 +88,7 @@ export class SharedState<S> {
   }
 
   /** Calls that give a restarted upstream the subscriptions and log level the sessions still hold. */
-  restore(sessions: readonly RouterSession<S>[]): UpstreamCall[] {
+  restore(sessions: readonly RouterSession<S, H>[]): UpstreamCall[] {
     const calls: UpstreamCall[] = [...this.#subscribers.keys()].map((uri) => ({
       method: 'resources/subscribe',
       params: { uri },
@@ -100,26 +100,26 @@ export class SharedState<S> {
     return calls;
   }
 
-  #subscribe(session: RouterSession<S>, uri: string): unknown {
+  #subscribe(session: RouterSession<S, H>, uri: string): unknown {
     let set = this.#subscribers.get(uri);
     const first = set === undefined;
     if (!set) this.#subscribers.set(uri, (set = new Set()));
-    set.add(session.id);
+    set.add(session);
     session.subscriptions.add(uri);
     return first ? undefined : {};
   }
 
-  #unsubscribe(session: RouterSession<S>, uri: string): unknown {
+  #unsubscribe(session: RouterSession<S, H>, uri: string): unknown {
     session.subscriptions.delete(uri);
     const set = this.#subscribers.get(uri);
-    if (!set?.delete(session.id) || set.size > 0) return {};
+    if (!set?.delete(session) || set.size > 0) return {};
     this.#subscribers.delete(uri);
     return undefined;
   }
 }
 
 /** Lowest severity any session asked for (the most verbose level), or -1. */
-function mostVerbose<S>(sessions: readonly RouterSession<S>[]): number {
+function mostVerbose<S, H>(sessions: readonly RouterSession<S, H>[]): number {
   let best = -1;
   for (const session of sessions) {
     if (session.logSeverity >= 0 && (best < 0 || session.logSeverity < best)) best = session.logSeverity;

@@ -1,5 +1,6 @@
 // Types shared by the router's modules. The router is a pure state machine: it takes parsed JSON-RPC messages
-// and returns effects; the caller performs them. `S` is the transport's opaque handle for one response stream.
+// and returns effects; the caller performs them. `S` is the transport's opaque handle for one response stream, `H`
+// the session layer's opaque handle for one session (what a `notify` effect is delivered to).
 
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '@mcp-sidecar/protocol';
 
@@ -11,13 +12,16 @@ export type DropReason =
   | 'foreign_response' // a client answered a server request that was sent to another session
   | 'capability'; // a server request for a capability the client did not declare
 
-export type Effect<S> =
+export type Effect<S, H = unknown> =
   /** Write this message to the upstream server. */
   | { readonly kind: 'upstream'; readonly message: JsonRpcMessage }
   /** Send on a request's response stream; `final` marks the response that completes the stream. */
   | { readonly kind: 'deliver'; readonly stream: S; readonly message: JsonRpcMessage; readonly final: boolean }
-  /** Send on the session's standalone stream (GET), or keep it for that stream if no client is listening. */
-  | { readonly kind: 'notify'; readonly sessionId: string; readonly message: JsonRpcMessage }
+  /**
+   * Send on the session's standalone stream (GET), or keep it for that stream if no client is listening. `owner` is
+   * the session itself, so delivering needs no lookup; `sessionId` names it in logs.
+   */
+  | { readonly kind: 'notify'; readonly sessionId: string; readonly owner: H; readonly message: JsonRpcMessage }
   /** Close a response stream without a response (its request was cancelled). */
   | { readonly kind: 'end'; readonly stream: S }
   /** The answer to a request the bridge itself sent (handshake, warm-up, restoring state). */
@@ -33,8 +37,11 @@ export interface ClientCapabilities {
 
 export const ALL_CAPABILITIES: ClientCapabilities = { sampling: true, elicitation: true, roots: true };
 
-export interface RouterSession<S> {
+/** What the router keeps per session: made by openSession, held by the session, handed back on every message. */
+export interface RouterSession<S, H = unknown> {
   readonly id: string;
+  /** The session layer's handle, carried by `notify` effects. */
+  readonly owner: H;
   readonly capabilities: ClientCapabilities;
   /** Severity rank of the level this session asked for with logging/setLevel; -1 when it never asked. */
   logSeverity: number;
@@ -47,9 +54,9 @@ export interface RouterSession<S> {
   readonly serverRequests: Map<string, S | null>;
 }
 
-export interface Pending<S> {
+export interface Pending<S, H = unknown> {
   /** null for a request the bridge itself sent. */
-  readonly session: RouterSession<S> | null;
+  readonly session: RouterSession<S, H> | null;
   readonly clientId: JsonRpcId;
   /** The id the answer carries back: clientId as the client wrote it, byte for byte (exactId). */
   readonly replyId: JsonRpcId;

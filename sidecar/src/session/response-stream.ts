@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 
 import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 
-import type { ResponseSink } from '../upstream/upstream.ts';
+import type { ResponseSink } from '../context.ts';
 import { eventId, type EventStore, type StoredEvent } from './event-store.ts';
 import { primingEvent, sseEvent, startSse } from './sse.ts';
 

@@ -1,33 +1,30 @@
-// The session table: opens sessions on initialize (binding each to the shared upstream, a warm pooled one, or
-// a cold one), enforces --max-sessions, ends sessions on DELETE, idleness or upstream death, and runs the
-// periodic work (SSE keep-alives, turning long calls into streams, reaping idle sessions).
+// The session table, and the one owner of session state: opens sessions on initialize (binding each to the shared
+// upstream, a warm pooled one, or a cold one), enforces --max-sessions, ends sessions on DELETE, idleness or
+// upstream death, and runs the periodic work (SSE keep-alives, turning long calls into streams, reaping idle
+// sessions). A session joins its upstream's router when it is made and leaves it here, when it ends.
 
 import { randomUUID } from 'node:crypto';
 
 import type { BridgeConfig } from '@mcp-sidecar/contract';
-import {
-  isSupportedProtocolVersion,
-  type JsonRpcMessage,
-  type JsonRpcRequest,
-  LATEST_PROTOCOL_VERSION,
-} from '@mcp-sidecar/protocol';
+import { isSupportedProtocolVersion, type JsonRpcRequest, LATEST_PROTOCOL_VERSION } from '@mcp-sidecar/protocol';
 
+import { HttpRefusal, refuse } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ClientCapabilities } from '../router/types.ts';
-import type { UpstreamPool } from '../upstream/pool.ts';
+import type { UpstreamFactory, UpstreamPool } from '../upstream/pool.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import { Session, type Transport } from './session.ts';
+import type { LegacyStream } from './legacy-stream.ts';
+import { type EndReason, Session, type SessionListener, type Transport } from './session.ts';
 import { KEEPALIVE_COMMENT } from './sse.ts';
 
-/** Why a session could not be opened, as an HTTP answer. */
-export interface OpenRefusal {
-  readonly status: 503;
-  readonly retryAfterSeconds: number;
-  readonly message: string;
-}
+export type { EndReason };
 
-export type EndReason = 'deleted' | 'idle' | 'upstream_exited' | 'shutdown' | 'client_disconnected';
+/** How a new session is reached: the legacy transport names its id (sent in the endpoint event) and its stream. */
+export interface OpenOptions {
+  readonly id?: string;
+  readonly legacy?: LegacyStream;
+}
 
 export interface SessionManagerOptions {
   readonly config: BridgeConfig;
@@ -37,7 +34,7 @@ export interface SessionManagerOptions {
   readonly shared?: Upstream;
   /** per-session mode: the warm pool, and how to make a cold upstream when it has none to give. */
   readonly pool?: UpstreamPool;
-  readonly createUpstream: () => Upstream;
+  readonly createUpstream: UpstreamFactory;
 }
 
 const TICK_MS = 500;
@@ -52,9 +49,15 @@ export class SessionManager {
   readonly #closing = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #keepaliveTimer: NodeJS.Timeout | undefined;
+  /** Every session reports to the table through this one listener. */
+  readonly #listener: SessionListener;
 
   constructor(options: SessionManagerOptions) {
     this.#options = options;
+    this.#listener = {
+      lost: (reason) => options.metrics.dropped.inc({ reason }),
+      ended: (session, reason) => void this.close(session.id, reason),
+    };
   }
 
   get size(): number {
@@ -83,22 +86,31 @@ export class SessionManager {
   async open(
     transport: Transport,
     initialize: JsonRpcRequest,
-    id: string = randomUUID(),
-  ): Promise<Session | OpenRefusal> {
+    options: OpenOptions = {},
+  ): Promise<Session | HttpRefusal> {
     const max = this.#options.config.maxSessions;
     if (this.#sessions.size + this.#opening >= max) {
       this.#options.metrics.sessionsRejected.inc();
-      const message = `mcp-sidecar already has ${max} open sessions (--max-sessions); retry later, or end unused sessions with DELETE`;
-      return { status: 503, retryAfterSeconds: 5, message };
+      return refuse.tooManySessions(max);
     }
     this.#opening += 1;
     try {
       const requested = initialize.params?.protocolVersion;
       const upstream = await this.#upstreamFor(requested);
-      if ('status' in upstream) return upstream;
+      if (upstream instanceof HttpRefusal) return upstream;
       // A provisional version; settled from the initialize answer (the router may echo an older request).
-      const version = isVersion(requested) ? requested : (upstream.negotiatedVersion ?? LATEST_PROTOCOL_VERSION);
-      return this.#create(id, transport, upstream, version, capabilitiesOf(initialize.params));
+      const protocolVersion = isVersion(requested)
+        ? requested
+        : (upstream.negotiatedVersion ?? LATEST_PROTOCOL_VERSION);
+      const capabilities = capabilitiesOf(initialize.params);
+      return this.#create({
+        ...options,
+        id: options.id ?? randomUUID(),
+        transport,
+        upstream,
+        protocolVersion,
+        capabilities,
+      });
     } finally {
       this.#opening -= 1;
     }
@@ -110,17 +122,12 @@ export class SessionManager {
     if (!session) return false;
     this.#sessions.delete(id);
     session.closeStreams();
-    if (this.#options.shared) session.upstream.closeSession(id);
+    if (this.#options.shared) session.upstream.closeSession(session.route);
     else this.#track(session.upstream.close());
     this.#options.metrics.sessionsEnded.inc({ reason });
     const lifetimeMs = Date.now() - session.createdAt;
     this.#options.log.info({ session: id, reason, lifetimeMs }, 'session ended');
     return true;
-  }
-
-  /** Delivers a message to a session's standalone stream (used by the upstreams' routers). */
-  notify(sessionId: string, message: JsonRpcMessage): void {
-    this.#sessions.get(sessionId)?.notify(message);
   }
 
   /** per-session mode: stops every session's upstream (their requests in flight get errors), sessions stay. */
@@ -141,12 +148,11 @@ export class SessionManager {
     void closing.finally(() => this.#closing.delete(closing));
   }
 
-  async #upstreamFor(requested: unknown): Promise<Upstream | OpenRefusal> {
+  async #upstreamFor(requested: unknown): Promise<Upstream | HttpRefusal> {
     const { shared, pool } = this.#options;
     if (shared) {
       if (await shared.whenReady(READY_WAIT_MS)) return shared;
-      const why = shared.lastError ?? 'it is still starting';
-      return { status: 503, retryAfterSeconds: 2, message: `the MCP server is not ready (${why}); retry shortly` };
+      return refuse.upstreamNotReady(shared.lastError ?? 'it is still starting');
     }
     const warm = await pool?.acquire(requested);
     if (warm) return warm;
@@ -156,27 +162,20 @@ export class SessionManager {
     return cold;
   }
 
-  #create(
-    id: string,
-    transport: Transport,
-    upstream: Upstream,
-    version: string,
-    capabilities: ClientCapabilities,
-  ): Session {
+  #create(parts: {
+    id: string;
+    transport: Transport;
+    upstream: Upstream;
+    protocolVersion: string;
+    capabilities: ClientCapabilities;
+    legacy?: LegacyStream;
+  }): Session {
     const { config, metrics } = this.#options;
-    const session = new Session({
-      id,
-      transport,
-      upstream,
-      protocolVersion: version,
-      eventStoreSize: config.eventStoreSize,
-      onLost: (reason) => metrics.dropped.inc({ reason }),
-    });
-    upstream.router.openSession(session.id, capabilities);
-    if (!this.#options.shared) upstream.onEnd = () => this.close(session.id, 'upstream_exited');
-    this.#sessions.set(session.id, session);
+    const session = new Session({ ...parts, eventStoreSize: config.eventStoreSize, listener: this.#listener });
+    const { id, transport, upstream } = parts;
+    this.#sessions.set(id, session);
     metrics.sessionsStarted.inc({ transport });
-    this.#options.log.info({ session: session.id, transport, upstream: upstream.description }, 'session started');
+    this.#options.log.info({ session: id, transport, upstream: upstream.description }, 'session started');
     return session;
   }
 

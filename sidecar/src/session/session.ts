@@ -1,47 +1,64 @@
-// One MCP session as the HTTP side sees it: its id, the upstream it is bound to, its streams and event store.
-// Streamable HTTP sessions have a standalone (GET) stream; legacy HTTP+SSE sessions (2024-11-05) have one SSE
-// connection that carries everything.
+// One MCP session as the HTTP side sees it: its id, the upstream it is bound to (and its routing state there), its
+// streams and event store. The HTTP layer talks to sessions only: every client message enters through `forward`,
+// which is also the one place activity is recorded. Streamable HTTP sessions have a standalone (GET) stream; legacy
+// HTTP+SSE sessions (2024-11-05) have one SSE connection that carries everything.
 
 import type { ServerResponse } from 'node:http';
 
-import { type JsonRpcMessage, wantsPrimingEvent } from '@mcp-sidecar/protocol';
+import { type ClassifiedMessage, type JsonRpcMessage, wantsPrimingEvent } from '@mcp-sidecar/protocol';
 
-import type { ResponseSink, Upstream } from '../upstream/upstream.ts';
+import type { RequestContext } from '../context.ts';
+import type { ClientCapabilities } from '../router/types.ts';
+import type { Route, Upstream, UpstreamSessionOwner } from '../upstream/upstream.ts';
 import { EventStore } from './event-store.ts';
+import type { LegacyStream } from './legacy-stream.ts';
 import { JSON_WINDOW_MS, ResponseStream, type StreamHost } from './response-stream.ts';
-import { namedEvent } from './sse.ts';
 import { StandaloneStream } from './standalone-stream.ts';
 
 export type Transport = 'streamable' | 'legacy';
+
+export type EndReason = 'deleted' | 'idle' | 'upstream_exited' | 'shutdown' | 'client_disconnected';
+
+/** What a session tells the table that owns it. */
+export interface SessionListener {
+  /** An event nobody received was pushed out of the store, or an answer had nowhere to go. */
+  lost(reason: 'queue_overflow' | 'undeliverable'): void;
+  /** The session must end (its per-session upstream is gone). */
+  ended(session: Session, reason: EndReason): void;
+}
 
 export interface SessionOptions {
   readonly id: string;
   readonly transport: Transport;
   readonly upstream: Upstream;
   readonly protocolVersion: string;
+  readonly capabilities: ClientCapabilities;
   readonly eventStoreSize: number;
-  readonly onLost: (reason: 'queue_overflow' | 'undeliverable') => void;
+  /** The legacy transport's single SSE connection. */
+  readonly legacy?: LegacyStream;
+  readonly listener: SessionListener;
 }
 
-export class Session implements StreamHost {
+export class Session implements StreamHost, UpstreamSessionOwner {
   readonly id: string;
   readonly transport: Transport;
   readonly upstream: Upstream;
+  /** This session's routing state on its upstream; joins the upstream's router as the session is made. */
+  readonly route: Route;
   readonly events: EventStore;
   readonly standalone: StandaloneStream;
+  readonly legacy: LegacyStream | undefined;
   readonly createdAt = Date.now();
   /** Protocol version the session negotiated; decides SSE priming and the default MCP-Protocol-Version. */
   protocolVersion: string;
-  lastActivity = Date.now();
   /** Requests answered or streaming right now; a session with any is never idle. */
   openRequests = 0;
-  /** The legacy transport's single SSE connection. */
-  legacy: LegacyStream | undefined;
+  #lastActivity = Date.now();
   /** Streams that went SSE and are still open, by stream id (for resumption and keep-alives). */
   readonly #live = new Map<number, ResponseStream>();
   /** Answers still waiting to be sent as JSON; the ticker turns old ones into SSE streams. */
   readonly #pending = new Set<ResponseStream>();
-  readonly #onLost: SessionOptions['onLost'];
+  readonly #listener: SessionListener;
   #nextStreamId = 1;
 
   constructor(options: SessionOptions) {
@@ -51,13 +68,38 @@ export class Session implements StreamHost {
     this.protocolVersion = options.protocolVersion;
     this.events = new EventStore(options.eventStoreSize);
     this.standalone = new StandaloneStream(this);
-    this.#onLost = options.onLost;
+    this.legacy = options.legacy;
+    this.#listener = options.listener;
+    this.route = options.upstream.router.openSession(options.id, options.capabilities, this);
+  }
+
+  get lastActivity(): number {
+    return this.#lastActivity;
+  }
+
+  get idle(): boolean {
+    return this.openRequests === 0 && !this.standalone.attached && !this.legacy?.attached;
+  }
+
+  /** A client message for this session's upstream; `ctx.sink` is where a request's answer goes. */
+  forward(ctx: RequestContext, message: ClassifiedMessage): void {
+    this.touch();
+    this.upstream.fromClient(this.route, ctx, message);
+  }
+
+  /** Records activity: the idle reaper measures from the last client message, answer or stream. */
+  touch(): void {
+    this.#lastActivity = Date.now();
   }
 
   /** A message for the session as a whole (routed to no request). */
   notify(message: JsonRpcMessage): void {
     if (this.legacy) this.legacy.deliver(message);
     else this.standalone.send(message);
+  }
+
+  upstreamEnded(): void {
+    this.#listener.ended(this, 'upstream_exited');
   }
 
   wantsPriming(): boolean {
@@ -79,11 +121,7 @@ export class Session implements StreamHost {
   }
 
   lost(reason: 'queue_overflow' | 'undeliverable'): void {
-    this.#onLost(reason);
-  }
-
-  get idle(): boolean {
-    return this.openRequests === 0 && !this.standalone.attached && !this.legacy?.attached;
+    this.#listener.lost(reason);
   }
 
   /** Starts the answer to one POSTed request; `onDone` runs once it has been sent (or given up). */
@@ -93,11 +131,10 @@ export class Session implements StreamHost {
     onDone: (stream: ResponseStream, message: JsonRpcMessage | undefined) => void,
   ): ResponseStream {
     this.openRequests += 1;
-    this.lastActivity = Date.now();
     const stream = new ResponseStream(this, res, headers, (done, message) => {
       this.openRequests -= 1;
       this.#pending.delete(done);
-      this.lastActivity = Date.now();
+      this.touch();
       onDone(done, message);
     });
     this.#pending.add(stream);
@@ -124,35 +161,5 @@ export class Session implements StreamHost {
     for (const stream of [...this.#live.values(), ...this.#pending]) stream.end();
     this.standalone.close();
     this.legacy?.close();
-  }
-}
-
-/** The legacy transport's SSE connection: every message of the session goes out on it as a `message` event. */
-export class LegacyStream implements ResponseSink {
-  #res: ServerResponse | null;
-
-  constructor(res: ServerResponse) {
-    this.#res = res;
-    res.once('close', () => (this.#res = null));
-  }
-
-  get attached(): boolean {
-    return this.#res !== null;
-  }
-
-  deliver(message: JsonRpcMessage): void {
-    this.#res?.write(namedEvent('message', JSON.stringify(message)));
-  }
-
-  /** A cancelled request: nothing to close on the shared stream. */
-  end(): void {}
-
-  keepalive(comment: string): void {
-    this.#res?.write(comment);
-  }
-
-  close(): void {
-    this.#res?.end();
-    this.#res = null;
   }
 }

@@ -4,9 +4,13 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { errorText } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { backoffDelay, CRASH_LOOP_CRASHES, errorText } from './backoff.ts';
+import { Backoff, CrashCounter } from './supervisor.ts';
 import type { Upstream } from './upstream.ts';
+
+/** Makes a new upstream; `onEnded` is told if it ends for good on its own (so the pool can replace it). */
+export type UpstreamFactory = (onEnded?: (upstream: Upstream) => void) => Upstream;
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 30_000;
@@ -23,15 +27,16 @@ export interface PoolStatus {
 }
 
 export class UpstreamPool {
-  readonly #create: () => Upstream;
+  readonly #create: UpstreamFactory;
   readonly #min: number;
   readonly #log: Logger;
   readonly #ready: Upstream[] = [];
   #warming = 0;
   #filledOnce = false;
-  #failures = 0;
+  /** Consecutive failed warm-ups, and the delay before the next. */
+  readonly #failures = new Backoff(RETRY_MIN_MS, RETRY_MAX_MS);
   /** Consecutive failed warm-ups in which the server had started and died. */
-  #crashes = 0;
+  readonly #crashes = new CrashCounter();
   #lastError: string | undefined;
   #stopped = false;
   /** Sessions waiting for a warm-up under way; each is promised one. */
@@ -40,7 +45,7 @@ export class UpstreamPool {
   #lastVersion: string | undefined;
   #warmedWaiters: (() => void)[] = [];
 
-  constructor(create: () => Upstream, min: number, log: Logger) {
+  constructor(create: UpstreamFactory, min: number, log: Logger) {
     this.#create = create;
     this.#min = min;
     this.#log = log;
@@ -51,9 +56,9 @@ export class UpstreamPool {
       min: this.#min,
       ready: this.#ready.length,
       warming: this.#warming,
-      healthy: this.#min === 0 || (this.#filledOnce && this.#failures === 0),
+      healthy: this.#min === 0 || (this.#filledOnce && this.#failures.failures === 0),
       lastError: this.#lastError,
-      crashLoop: this.#crashes >= CRASH_LOOP_CRASHES ? `warm-ups keep failing: ${this.#lastError}` : undefined,
+      crashLoop: this.#crashes.loop('warm-ups keep failing'),
     };
   }
 
@@ -100,23 +105,22 @@ export class UpstreamPool {
 
   async #warmOne(): Promise<void> {
     this.#warming += 1;
-    const upstream = this.#create();
+    const upstream = this.#create((ended) => this.#evict(ended));
     let retryInMs = 0;
     try {
       await upstream.start('warm');
-      this.#failures = 0;
-      this.#crashes = 0;
+      this.#failures.reset();
+      this.#crashes.reset();
       this.#lastError = undefined;
       if (this.#stopped) return void (await upstream.close());
-      upstream.onEnd = () => this.#evict(upstream);
       this.#lastVersion = upstream.negotiatedVersion;
       this.#ready.push(upstream);
       if (this.#ready.length >= this.#min) this.#filledOnce = true;
     } catch (error) {
-      this.#failures += 1;
-      if (upstream.crashes > 0) this.#crashes += 1;
+      this.#failures.failed();
       this.#lastError = errorText(error);
-      retryInMs = backoffDelay(this.#failures, RETRY_MIN_MS, RETRY_MAX_MS);
+      if (upstream.crashes > 0) this.#crashes.crashed(this.#lastError);
+      retryInMs = this.#failures.delay();
       this.#log.error({ err: this.#lastError, retryInMs }, 'warm-up of a pooled upstream failed');
     } finally {
       this.#warming -= 1;
@@ -127,10 +131,11 @@ export class UpstreamPool {
     this.fill();
   }
 
-  /** A pooled upstream died while waiting for a session. */
+  /** A pooled upstream died while waiting for a session (once a session took it, the session is told instead). */
   #evict(upstream: Upstream): void {
     const index = this.#ready.indexOf(upstream);
-    if (index !== -1) this.#ready.splice(index, 1);
+    if (index === -1) return;
+    this.#ready.splice(index, 1);
     this.#log.warn({ upstream: upstream.description }, 'a pooled upstream ended while idle; replacing it');
     this.fill();
   }

@@ -5,7 +5,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { type ConnectionEvents, CorkedWriter, messageReader, type UpstreamConnection } from './connection.ts';
+import { CorkedWriter, messageReader, type Transport, type TransportEvents } from '../transport.ts';
 
 export interface UnixOptions {
   readonly path: string;
@@ -14,20 +14,20 @@ export interface UnixOptions {
   readonly graceMs?: number;
 }
 
-export function connectUnix(options: UnixOptions, events: ConnectionEvents): UpstreamConnection {
-  return new UnixConnection(options, events);
+export function connectUnix(options: UnixOptions, events: TransportEvents): Transport {
+  return new UnixTransport(options, events);
 }
 
-class UnixConnection implements UpstreamConnection {
+/** No process facet: the server process belongs to the shim, in another container. */
+class UnixTransport implements Transport {
   readonly description: string;
-  readonly pid = undefined;
   readonly #socket: Socket;
   readonly #writer: CorkedWriter;
   readonly #closed: Promise<void>;
   readonly #graceMs: number;
   #ended = false;
 
-  constructor(options: UnixOptions, events: ConnectionEvents) {
+  constructor(options: UnixOptions, events: TransportEvents) {
     this.description = `unix:${options.path}`;
     this.#graceMs = options.graceMs ?? 2_000;
     this.#socket = createConnection(options.path);
@@ -46,7 +46,7 @@ class UnixConnection implements UpstreamConnection {
         this.#ended = true;
         resolve();
         const description = failure ?? `connection to ${this.description} was closed by the shim (the server exited)`;
-        events.onEnd({ description, exitCode: null, signal: null, started: connected });
+        events.onEnd({ description, started: connected });
       });
     });
   }
@@ -55,7 +55,7 @@ class UnixConnection implements UpstreamConnection {
     return this.#ended;
   }
 
-  send(message: Parameters<UpstreamConnection['send']>[0]): void {
+  send(message: Parameters<Transport['send']>[0]): void {
     if (!this.#ended && this.#socket.writable) this.#writer.write(message);
   }
 

@@ -1,50 +1,61 @@
-// The seam between the bridge and an upstream MCP server: something that carries newline-delimited JSON-RPC
-// both ways and reports how it ended. Implementations: a spawned child (child-connection.ts) and a Unix socket
-// served by mcp-shim (unix-connection.ts).
+// The seam between the bridge and an upstream MCP server: a stream of JSON-RPC messages both ways, with lifecycle
+// events (junk, over-long messages, logs, the end). What is particular to a process (pid, exit code, signal) is an
+// optional facet, so a transport with no process (a socket, an HTTP server) is one more implementation. The kinds
+// are registered in kinds/index.ts.
 
-import { type Classified, type JsonRpcMessage, LineReader, parseMessage } from '@mcp-sidecar/protocol';
+import { type ClassifiedMessage, type JsonRpcMessage, LineReader, parseMessage } from '@mcp-sidecar/protocol';
 
-export type UpstreamMessage = Exclude<Classified, { kind: 'invalid' }>;
-
-export interface ConnectionEnd {
-  /** Human-readable cause, e.g. "process exited with code 1" or "connection to unix:/x closed". */
-  readonly description: string;
+/** How a process ended, for transports that run one. */
+export interface ProcessExit {
   readonly exitCode: number | null;
   readonly signal: string | null;
-  /**
-   * A server was running on this connection (the process had been spawned, or the socket had connected), so
-   * its end is a crash. False when it never got that far, e.g. the shim's socket is not there yet.
-   */
-  readonly started: boolean;
 }
 
-export interface ConnectionEvents {
-  readonly onMessage: (message: UpstreamMessage) => void;
-  /** A stdout line that is not a JSON-RPC message: logged and skipped, never fatal. */
+export interface TransportEnd {
+  /** Human-readable cause, e.g. "process exited with code 1" or "connection to unix:/x closed". */
+  readonly description: string;
+  /**
+   * A server was running on this transport (the process had been spawned, or the socket had connected), so its
+   * end is a crash. False when it never got that far, e.g. the shim's socket is not there yet.
+   */
+  readonly started: boolean;
+  /** Present when the transport ran a process of its own. */
+  readonly process?: ProcessExit;
+}
+
+export interface TransportEvents {
+  readonly onMessage: (message: ClassifiedMessage) => void;
+  /** Something on the stream that is not a JSON-RPC message: logged and skipped, never fatal. */
   readonly onInvalidLine: (line: string, reason: string) => void;
   /** A message over the size limit; `head` is its beginning, to find which request it answered. */
   readonly onOversize: (bytes: number, head: string) => void;
-  /** A line the server wrote on stderr (spawned children only). */
-  readonly onStderr: (line: string) => void;
-  readonly onEnd: (end: ConnectionEnd) => void;
+  /** A line of the server's own log (a process's stderr). */
+  readonly onLog: (line: string) => void;
+  readonly onEnd: (end: TransportEnd) => void;
 }
 
-export interface UpstreamConnection {
+/** What a transport that runs a local process can tell about it. */
+export interface ProcessFacet {
+  readonly pid: number | undefined;
+}
+
+export interface Transport {
   /** What to call it in logs: "pid 4242 (npx -y server)" or "unix:/mcp/run/stdio.sock". */
   readonly description: string;
-  readonly pid: number | undefined;
-  /** True once the connection has ended (the process exited or the socket closed). */
+  /** Present when the transport runs a local process. */
+  readonly process?: ProcessFacet;
+  /** True once the transport has ended (the process exited, the socket closed). */
   readonly ended: boolean;
   send(message: JsonRpcMessage): void;
   /** Closes politely, then firmly; resolves once the upstream is gone. Safe to call twice. */
   close(): Promise<void>;
 }
 
-/** Opens a new connection to the upstream; each call is a new server process (or shim connection). */
-export type Connector = (events: ConnectionEvents) => UpstreamConnection;
+/** Opens a new transport to the upstream; each call is a new server process (or shim connection). */
+export type TransportFactory = (events: TransportEvents) => Transport;
 
 /** Frames a byte stream into classified messages, reporting junk and over-long lines through `events`. */
-export function messageReader(maxMessageSize: number, events: ConnectionEvents): LineReader {
+export function messageReader(maxMessageSize: number, events: TransportEvents): LineReader {
   return new LineReader(maxMessageSize, {
     onLine: (line) => {
       const message = parseMessage(line);

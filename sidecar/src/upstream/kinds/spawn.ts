@@ -11,12 +11,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LineReader } from '@mcp-sidecar/protocol';
 
 import {
-  type ConnectionEnd,
-  type ConnectionEvents,
   CorkedWriter,
   messageReader,
-  type UpstreamConnection,
-} from './connection.ts';
+  type ProcessFacet,
+  type Transport,
+  type TransportEnd,
+  type TransportEvents,
+} from '../transport.ts';
 
 export interface ChildOptions {
   readonly command: readonly string[];
@@ -30,20 +31,21 @@ const MAX_STDERR_LINE = 16 * 1024;
 /** How long to wait for stdout to drain after the child exited (a grandchild may hold it open). */
 const DRAIN_AFTER_EXIT_MS = 500;
 
-export function spawnChild(options: ChildOptions, events: ConnectionEvents): UpstreamConnection {
-  return new ChildConnection(options, events);
+export function spawnChild(options: ChildOptions, events: TransportEvents): Transport {
+  return new ChildTransport(options, events);
 }
 
-class ChildConnection implements UpstreamConnection {
+class ChildTransport implements Transport, ProcessFacet {
   readonly description: string;
+  readonly process: ProcessFacet = this;
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #writer: CorkedWriter;
-  readonly #events: ConnectionEvents;
+  readonly #events: TransportEvents;
   readonly #graceMs: number;
   readonly #exited: Promise<void>;
-  #end: ConnectionEnd | undefined;
+  #end: TransportEnd | undefined;
 
-  constructor(options: ChildOptions, events: ConnectionEvents) {
+  constructor(options: ChildOptions, events: TransportEvents) {
     const [file = '', ...args] = options.command;
     this.#events = events;
     this.#graceMs = options.graceMs ?? 2_000;
@@ -64,7 +66,7 @@ class ChildConnection implements UpstreamConnection {
     return this.#end !== undefined;
   }
 
-  send(message: Parameters<UpstreamConnection['send']>[0]): void {
+  send(message: Parameters<Transport['send']>[0]): void {
     if (this.#end === undefined && this.#child.stdin.writable) this.#writer.write(message);
   }
 
@@ -85,8 +87,8 @@ class ChildConnection implements UpstreamConnection {
     this.#child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     this.#child.stdout.on('end', () => stdout.end());
     const stderr = new LineReader(MAX_STDERR_LINE, {
-      onLine: (line) => this.#events.onStderr(line),
-      onOversize: (bytes, head) => this.#events.onStderr(`${head}… (${bytes} bytes, truncated)`),
+      onLine: (line) => this.#events.onLog(line),
+      onOversize: (bytes, head) => this.#events.onLog(`${head}… (${bytes} bytes, truncated)`),
     });
     this.#child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     this.#child.stderr.on('end', () => stderr.end());
@@ -94,7 +96,7 @@ class ChildConnection implements UpstreamConnection {
 
   #watchExit(file: string): Promise<void> {
     return new Promise((resolve) => {
-      const finish = (end: ConnectionEnd) => {
+      const finish = (end: TransportEnd) => {
         if (this.#end !== undefined) return;
         this.#end = end;
         resolve();
@@ -105,14 +107,14 @@ class ChildConnection implements UpstreamConnection {
         const why = error.code === 'ENOENT' ? 'command not found' : error.message;
         // Counted as a crash: in spawn mode the command is fixed, so it will fail the same way every time.
         const description = `could not be started: cannot run "${file}": ${why}`;
-        finish({ description, exitCode: null, signal: null, started: true });
+        finish({ description, started: true, process: { exitCode: null, signal: null } });
       });
       this.#child.once('exit', (code, signal) => {
         const description = signal ? `process was killed by ${signal}` : `process exited with code ${code}`;
         // Let the last stdout lines (often the answer to the request in flight) be routed first.
         const drained = new Promise((done) => this.#child.stdout.once('close', done));
         void Promise.race([drained, sleep(DRAIN_AFTER_EXIT_MS)]).then(() =>
-          finish({ description, exitCode: code, signal, started: true }),
+          finish({ description, started: true, process: { exitCode: code, signal } }),
         );
       });
     });

@@ -28,6 +28,9 @@ static const char usage_text[] =
     "  --socket-mode OCTAL       socket permissions (default 0600)\n"
     "  --socket-owner UID[:GID]  chown the socket to these numeric ids (needs root)\n"
     "  --grace SECONDS           after SIGTERM/SIGINT, wait this long before SIGKILL (default 10)\n"
+    "  --pty                     give the server a raw pseudo-terminal as stdin and stdout, relayed\n"
+    "                            to the connection, for servers that buffer output unless it is a\n"
+    "                            terminal (stderr stays the inherited one)\n"
     "  --install DEST            copy this binary to DEST and create DEST/../../run (mode 1777)\n";
 
 /* Strict: strtol alone would accept spaces, signs and trailing junk. */
@@ -78,7 +81,7 @@ static const char *option_value(char **argv, int *i, const char *name)
 static void check_config(const struct config *c)
 {
     if (c->install_dest) {
-        if (c->listen_path || c->command || !*c->install_dest)
+        if (c->listen_path || c->command || c->pty || !*c->install_dest)
             die_usage("--install takes only a destination path; usage: mcp-shim --install /mcp/bin/mcp-shim");
         return;
     }
@@ -105,6 +108,8 @@ void parse_args(int argc, char **argv, struct config *c)
             c->socket_mode = parse_integer(v, 8, 0, 07777, "--socket-mode", mode_fix);
         else if ((v = option_value(argv, &i, "--socket-owner"))) parse_owner(v, c);
         else if ((v = option_value(argv, &i, "--grace"))) c->grace = parse_grace(v);
+        else if (!strcmp(argv[i], "--pty")) c->pty = 1;
+        else if (!strncmp(argv[i], "--pty=", 6)) die_usage("--pty takes no value; write just --pty");
         else if (argv[i][0] != '-')
             die_usage("unexpected argument \"%s\"; put \"--\" before the server command", argv[i]);
         else die_usage("unknown option \"%s\"; run mcp-shim --help for the options", argv[i]);

@@ -4,8 +4,8 @@
  * Why it exists: the bridge (mcp-sidecar) runs in another container of the pod and cannot start
  * processes inside the server's unchanged image. The injector copies this static binary into a
  * shared emptyDir and rewrites the server container's command to `mcp-shim --listen SOCK -- CMD...`.
- * Each accepted connection gets its own server process whose stdin and stdout are that connection;
- * stderr stays the container log.
+ * Each accepted connection gets its own server process whose stdin and stdout are that connection
+ * (with --pty: a raw pseudo-terminal, relayed to the connection); stderr stays the container log.
  *
  * This file has the event loop; see mcp-shim.h for what the other files do. Linux, C11 + POSIX plus
  * a few Linux calls (accept4, pipe2, prctl, close_range). libc only.
@@ -52,7 +52,7 @@ static int accept_connection(int listen_fd, const struct config *c)
         close(conn);
         return 0;
     }
-    start_server(conn, ++next_id, c->command);
+    start_server(conn, ++next_id, c);
     return 0;
 }
 

@@ -5,6 +5,7 @@
  *   args.c       command line parsing and --help / --version
  *   filesystem.c the listening socket (creation, ownership, removal) and --install
  *   supervise.c  signals and the wake-up pipe; starting, reaping and stopping servers
+ *   pty.c        --pty: the raw pseudo-terminal and the relay between it and the connection
  *
  * Include this header first: it selects the GNU feature set (accept4, pipe2, close_range...) for
  * every system header included after it.
@@ -21,6 +22,7 @@ struct config {
     char **command;
     long max_children, socket_mode, owner_uid, owner_gid; /* owner ids: -1 when not given */
     double grace;
+    int pty; /* --pty: the server's stdin and stdout are a pseudo-terminal, relayed to the connection */
 };
 
 /* main.c. One write() per line, prefixed "mcp-shim: ". */
@@ -45,8 +47,12 @@ int pending_stop_signal(void);
 void drain_wakeups(void);
 void reap_children(void);
 long running_server_count(void);
-void start_server(int conn, unsigned long id, char **command);
+void start_server(int conn, unsigned long id, const struct config *c);
 int kill_leftovers(double grace);
 int stop_servers(int sig, double grace);
+
+/* pty.c. open_pty() returns 0, or -1 with errno set; relay() returns once the connection is done. */
+int open_pty(int *master, int *slave);
+void relay(int conn, int master);
 
 #endif

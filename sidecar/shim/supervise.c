@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +25,7 @@
  * leave the real server behind, still holding the connection). */
 struct server {
     pid_t pid;
+    pid_t relay; /* --pty: the relay process until it is reaped, else 0 */
     int running;
     double ended; /* when the server itself exited */
 };
@@ -90,52 +92,106 @@ long running_server_count(void)
     return running_servers;
 }
 
+static void note_exit(struct server *s, pid_t pid, int status)
+{
+    if (s->relay == pid) s->relay = 0;
+    if (s->pid != pid || !s->running) return;
+    s->running = 0;
+    s->ended = now();
+    running_servers--;
+    (void)kill(-pid, SIGTERM); /* what it left behind in its group ends with it */
+    if (WIFEXITED(status)) say("pid %d exited with code %d", (int)pid, WEXITSTATUS(status));
+    else say("pid %d killed by signal %d (%s)", (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+}
+
 /* Collects every exited child, ours or inherited: as PID 1 (or subreaper) we inherit orphans, and an
  * unreaped orphan would stay a zombie forever. Then forgets finished servers whose process group is
- * empty; a pid is not reused while it is still a group id, so the kill(-pid, 0) probe is reliable. */
+ * empty and whose relay is reaped; a pid is not reused while it is still a group id, so the
+ * kill(-pid, 0) probe is reliable. */
 void reap_children(void)
 {
     int status;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (size_t i = 0; i < server_count; i++) {
-            if (servers[i].pid != pid || !servers[i].running) continue;
-            servers[i].running = 0;
-            servers[i].ended = now();
-            running_servers--;
-            (void)kill(-pid, SIGTERM); /* what it left behind in its group ends with it */
-            if (WIFEXITED(status)) say("pid %d exited with code %d", (int)pid, WEXITSTATUS(status));
-            else say("pid %d killed by signal %d (%s)", (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-        }
-    }
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        for (size_t i = 0; i < server_count; i++) note_exit(&servers[i], pid, status);
     for (size_t i = 0; i < server_count;) {
-        if (!servers[i].running && kill(-servers[i].pid, 0) < 0 && errno == ESRCH)
+        if (!servers[i].running && !servers[i].relay && kill(-servers[i].pid, 0) < 0 && errno == ESRCH)
             servers[i] = servers[--server_count];
         else i++;
     }
 }
 
-/* In the forked child. Its own session, so shutdown can signal the server and everything it spawned
- * as one group. Never a shell: argv goes straight to execvp. */
-__attribute__((noreturn)) static void exec_server(int conn, char **command)
+/* Every fd from first to last (close_range, or a loop where the kernel lacks it). */
+static void close_fds(unsigned first, unsigned last)
+{
+    if (first > last) return;
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, first, last, 0U) == 0) return;
+#endif
+    long max = sysconf(_SC_OPEN_MAX), limit = max > 0 && max < 65536 ? max : 65536;
+    for (long fd = first; fd <= (long)last && fd < limit; fd++) close((int)fd);
+}
+
+/* Default dispositions (exec resets handlers but keeps SIG_IGN, which we may have inherited) and an
+ * empty mask (fork_child() blocked everything). The relay ignores the stop signals because it ends
+ * by itself once the server's side of the terminal closes, after passing on the server's last
+ * output; and SIGPIPE, because a bridge that has gone is an error it handles. */
+static void reset_signals(int relay)
 {
     struct sigaction sa = {.sa_handler = SIG_DFL};
     sigset_t none;
-    setsid();
-    if (dup2(conn, 0) < 0 || dup2(conn, 1) < 0) _exit(127);
-    /* Drop the listening socket, the wake pipe and anything our own parent leaked to us. */
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-#endif
-        for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < (max > 0 && max < 65536 ? max : 65536); fd++)
-            close((int)fd);
-    /* Default dispositions: exec resets handlers but keeps SIG_IGN, which we may have inherited. */
-    for (int s = 1; s < NSIG; s++) (void)sigaction(s, &sa, NULL);
+    for (int s = 1; s < NSIG; s++) {
+        sa.sa_handler = relay && (s == SIGTERM || s == SIGINT || s == SIGPIPE) ? SIG_IGN : SIG_DFL;
+        (void)sigaction(s, &sa, NULL);
+    }
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the forked child. Its own session, so shutdown can signal the server and everything it spawned
+ * as one group; with --pty the terminal (io) becomes that session's controlling terminal, so the
+ * server sees a real terminal and a hang-up reaches its group. Never a shell: argv goes straight to
+ * execvp. */
+__attribute__((noreturn)) static void exec_server(int io, int tty, char **command)
+{
+    setsid();
+    if (dup2(io, 0) < 0 || dup2(io, 1) < 0) _exit(127);
+    if (tty && ioctl(0, TIOCSCTTY, 0) < 0) {
+        say("cannot give the server its terminal (TIOCSCTTY): %s; run without --pty", strerror(errno));
+        _exit(127);
+    }
+    close_fds(3, ~0U); /* the listening socket, the wake pipe, the pty master, our parent's leaks */
+    reset_signals(0);
     execvp(command[0], command);
     say("cannot run \"%s\": %s", command[0], strerror(errno));
     _exit(127);
+}
+
+/* In the relay child. Only the connection and the master stay open: a copy of the slave would keep
+ * the master from ever reporting that the server side closed, and the listening socket must not
+ * outlive the shim. */
+__attribute__((noreturn)) static void run_relay(int conn, int master)
+{
+    unsigned lo = (unsigned)(conn < master ? conn : master), hi = (unsigned)(conn < master ? master : conn);
+    close_fds(3, lo - 1);
+    close_fds(lo + 1, hi - 1);
+    close_fds(hi + 1, ~0U);
+    reset_signals(1);
+    relay(conn, master);
+    _exit(0);
+}
+
+/* fork() with every signal blocked until the child has reset them: it must never run our handlers. */
+static pid_t fork_child(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t pid = fork();
+    int err = errno;
+    if (pid != 0) sigprocmask(SIG_SETMASK, &old, NULL);
+    errno = err;
+    return pid;
 }
 
 /* Grows the table before forking, so a started server always has a slot. Returns -1 when out of memory. */
@@ -149,28 +205,51 @@ static int reserve_server_slot(void)
     return 0;
 }
 
-void start_server(int conn, unsigned long id, char **command)
+/* --pty: the relay copies between conn and master. Without it the server would write into a terminal
+ * nobody reads; closing our master copy below then hangs the terminal up, which ends the server. */
+static pid_t start_relay(int conn, int master, unsigned long id)
 {
-    sigset_t all, old;
-    if (reserve_server_slot() < 0) {
-        say("refusing connection %lu: out of memory", id);
-        close(conn);
-        return;
-    }
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old); /* the child must never run our handlers */
-    pid_t pid = fork();
+    pid_t pid = fork_child();
+    if (pid == 0) run_relay(conn, master);
+    if (pid < 0) say("cannot relay connection %lu to its server: fork: %s", id, strerror(errno));
+    return pid > 0 ? pid : 0;
+}
+
+/* Sets up what the server's stdin and stdout will be (io): the connection itself, or with --pty the
+ * slave side of a fresh raw pseudo-terminal. Returns -1, having closed conn, when it cannot. */
+static int prepare_io(int conn, unsigned long id, int pty, int *master, int *io)
+{
+    *io = conn;
+    if (reserve_server_slot() < 0) say("refusing connection %lu: out of memory", id);
+    else if (pty && open_pty(master, io) < 0)
+        say("refusing connection %lu: cannot open a pseudo-terminal: %s; check that /dev/pts is mounted "
+            "(container runtimes do this by default) or run without --pty",
+            id, strerror(errno));
+    else return 0;
+    close(conn);
+    return -1;
+}
+
+void start_server(int conn, unsigned long id, const struct config *c)
+{
+    int master = -1, io;
+    if (prepare_io(conn, id, c->pty, &master, &io) < 0) return;
+    pid_t pid = fork_child(), relay_pid = 0;
     int err = errno;
-    if (pid == 0) exec_server(conn, command);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    close(conn); /* only the server holds it now, so the bridge sees EOF when the server exits */
+    if (pid == 0) exec_server(io, c->pty, c->command);
+    if (pid > 0 && c->pty) relay_pid = start_relay(conn, master, id);
+    /* Only the server holds the connection now (with --pty: the relay, which ends when the server's
+     * side of the terminal closes), so the bridge sees EOF when the server exits. */
+    close(conn);
+    if (c->pty) close(master), close(io);
     if (pid < 0) {
         say("cannot start a server for connection %lu: fork: %s", id, strerror(err));
         return;
     }
-    servers[server_count++] = (struct server){pid, 1, 0};
+    servers[server_count++] = (struct server){pid, relay_pid, 1, 0};
     running_servers++;
-    say("started pid %d for connection %lu", (int)pid, id);
+    if (c->pty) say("started pid %d for connection %lu (pty, relayed by pid %d)", (int)pid, id, (int)relay_pid);
+    else say("started pid %d for connection %lu", (int)pid, id);
 }
 
 /* SIGKILL for what a finished server left in its group and that outlived the grace period.
@@ -180,8 +259,12 @@ int kill_leftovers(double grace)
     int lingering = 0;
     for (size_t i = 0; i < server_count; i++) {
         if (servers[i].running) continue;
-        if (now() - servers[i].ended >= grace) (void)kill(-servers[i].pid, SIGKILL);
-        else lingering = 1;
+        if (now() - servers[i].ended < grace) {
+            lingering = 1;
+            continue;
+        }
+        (void)kill(-servers[i].pid, SIGKILL);
+        if (servers[i].relay) (void)kill(servers[i].relay, SIGKILL); /* stuck on a bridge that stopped reading */
     }
     return lingering;
 }
@@ -203,8 +286,10 @@ static int wait_groups(double seconds)
  * then signal the process itself (held pending until it unblocks signals, so nothing is lost). */
 static void signal_groups(int sig)
 {
-    for (size_t i = 0; i < server_count; i++)
+    for (size_t i = 0; i < server_count; i++) {
         if (kill(-servers[i].pid, sig) < 0 && errno == ESRCH && servers[i].running) kill(servers[i].pid, sig);
+        if (servers[i].relay) (void)kill(servers[i].relay, sig); /* it ignores all but SIGKILL */
+    }
 }
 
 /* Forwards sig to every server group, then SIGKILLs whatever outlives the grace period. Returns the

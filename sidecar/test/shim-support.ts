@@ -24,6 +24,8 @@ export const canUnsharePid = spawnSync('unshare', ['--pid', '--fork', '--kill-ch
 
 export interface Shim {
   proc: ChildProcess;
+  /** The server command after "--". */
+  command: string[];
   pid: number;
   sock: string;
   log: () => string;
@@ -63,14 +65,17 @@ export function registerShimTestHooks(): void {
 
 function cleanUpAfterTest(): void {
   for (const client of clients.splice(0)) client.socket.destroy();
+  // pid -> what its command line contains while the pid is still ours (and not reused since).
+  const owned = new Map([...serverPids].map((pid) => [pid, process.execPath]));
   for (const shim of shims.splice(0)) {
     if (shim.proc.exitCode === null && shim.proc.signalCode === null) shim.proc.kill('SIGKILL');
     if (!shim.hostPids) continue;
-    for (const match of shim.log().matchAll(/started pid (\d+)/g)) serverPids.add(Number(match[1]));
+    for (const match of shim.log().matchAll(/started pid (\d+)/g)) owned.set(Number(match[1]), shim.command[0]!);
+    for (const match of shim.log().matchAll(/relayed by pid (\d+)/g)) owned.set(Number(match[1]), shimBin);
   }
-  // Servers and grandchildren left by a failed test: kill their groups, but only if the pid is still ours.
-  for (const pid of serverPids) {
-    if (!readCmdline(pid).includes(process.execPath)) continue;
+  // Servers, grandchildren and --pty relays left by a failed test: kill their groups, but only if the pid is ours.
+  for (const [pid, command] of owned) {
+    if (!readCmdline(pid).includes(command)) continue;
     for (const target of [-pid, pid]) killQuietly(target);
   }
   serverPids.clear();
@@ -129,7 +134,8 @@ export interface StartOptions {
 /** Starts the shim on `<dir>/run/stdio.sock` and waits until it listens (the echo server unless told otherwise). */
 export async function startShim(args: string[], options: StartOptions = {}): Promise<Shim> {
   const sock = join(dir, 'run', 'stdio.sock');
-  const argv = ['--listen', sock, ...args, '--', ...(options.command ?? echoServer)];
+  const command = options.command ?? echoServer;
+  const argv = ['--listen', sock, ...args, '--', ...command];
   const shellArgs = options.shell === undefined ? [] : ['/bin/sh', '-c', options.shell];
   const [file, ...fileArgs] = [...(options.launcher ?? []), ...shellArgs, shimBin, ...argv] as [string, ...string[]];
   const proc = spawn(file, fileArgs, { ...options.spawn, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -138,7 +144,7 @@ export async function startShim(args: string[], options: StartOptions = {}): Pro
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const shim: Shim = { proc, pid: proc.pid!, sock, log: () => log, exited, hostPids: !options.launcher };
+  const shim: Shim = { proc, command, pid: proc.pid!, sock, log: () => log, exited, hostPids: !options.launcher };
   shims.push(shim);
   await waitFor(() => log.includes('listening on') || proc.exitCode !== null, 'the shim to listen');
   expect(log).toContain(`listening on ${sock}`);

@@ -10,7 +10,6 @@ import {
   fail,
   flagOf as flagOfName,
   formatByteSize,
-  formatDuration,
   namesOf,
   ok,
   option,
@@ -18,13 +17,16 @@ import {
   type Parsed,
   parseByteSize,
   parseChoice,
-  parseDuration,
   parseInteger,
   parseJsonWith,
-  parseList,
   type ValuesOf,
 } from '@mcp-sidecar/cli';
 
+import { duration, list, port } from './options/helpers.ts';
+import { IDENTITY_OPTIONS } from './options/identity.ts';
+import { LIMIT_OPTIONS } from './options/limits.ts';
+import { PROTOCOL_OPTIONS } from './options/protocol.ts';
+import { UPSTREAM_OPTIONS } from './options/upstream.ts';
 import { formatUpstreamTarget, parseUpstream, type UpstreamTarget } from './upstream.ts';
 
 export type { OptionSpec };
@@ -70,16 +72,8 @@ function parseEndpointPath(raw: string): Parsed<string> {
   return ok(value);
 }
 
-const port = (fallback: number, what: string): OptionSpec<number> =>
-  option({ hint: '<port>', default: fallback, description: what, parse: (raw) => parseInteger(raw, 0, 65535) });
-
-const duration = (fallback: number, what: string): OptionSpec<number> =>
-  option({ hint: '<duration>', default: fallback, description: what, parse: parseDuration, format: formatDuration });
-
-const list = (what: string): OptionSpec<readonly string[]> =>
-  option({ hint: '<a,b,...>', default: [], description: what, parse: parseList, format: (v) => v.join(',') });
-
-export const BRIDGE_OPTIONS = {
+/** The options every bridge has: where it listens, what it bridges, sessions, logs. */
+const CORE_OPTIONS = {
   host: option({
     hint: '<address>',
     default: '127.0.0.1',
@@ -159,6 +153,18 @@ export const BRIDGE_OPTIONS = {
     description: 'Events kept per session for resumption (Last-Event-ID) and for streams no client is reading.',
     parse: (raw) => parseInteger(raw, 1, 1_000_000),
   }),
+} as const;
+
+/**
+ * Every option of the bridge, in the order of --help and the README. Each capability declares its options in a
+ * file of its own under options/ and is listed here once.
+ */
+export const BRIDGE_OPTIONS = {
+  ...CORE_OPTIONS,
+  ...UPSTREAM_OPTIONS,
+  ...PROTOCOL_OPTIONS,
+  ...IDENTITY_OPTIONS,
+  ...LIMIT_OPTIONS,
 } as const;
 
 export type BridgeOptionName = keyof typeof BRIDGE_OPTIONS;

@@ -33,7 +33,7 @@ export interface Bridge {
 
 /** Starts a bridge in front of the upstream that `--upstream` names, or the command after `--`. */
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
-  const upstream = upstreamSpec(config.upstream, command);
+  const upstream = upstreamSpec(config, command);
   const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, log);
   const mcpServer = createListener(createMcpHandler(deps, requestStages(config)));
   const [mcpAddress, adminAddress] = await Promise.all([

@@ -51,6 +51,8 @@ export const ERRORS = {
   upstream_exited: rpc('The MCP server ended while handling the request; data has its exit code and signal.'),
   upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
   upstream_unavailable: rpc('The MCP server is restarting or not running; the request never reached it.'),
+  upstream_http_error: rpc('The HTTP upstream answered the request with an HTTP error status; data has the status.'),
+  upstream_stream_lost: rpc("The HTTP upstream's stream for the request ended without the answer and could not be resumed."),
   answer_too_large: rpc("The server's answer was over --max-message-size.", ERROR_CODES.internalError),
   unattributable: rpc('To the server: a server→client request no single client can be found for.'),
   capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),
@@ -207,6 +209,17 @@ export const fail = {
         : `the MCP server is not running${cause}; start a new session (initialize)`,
     );
   },
+  upstreamHttpStatus: (url: string, status: number, what: string, detail: string) =>
+    new RpcFailure(
+      'upstream_http_error',
+      `the MCP server at ${url} answered ${what} with HTTP ${status}${detail ? ` (${detail})` : ''}; mcp-sidecar passed it on unchanged, so check the server's logs`,
+      { status },
+    ),
+  upstreamStreamLost: (url: string, what: string, why: string) =>
+    new RpcFailure(
+      'upstream_stream_lost',
+      `the MCP server at ${url} ${why} before answering ${what}, and the stream could not be resumed; retry the request`,
+    ),
   answerTooLarge: (bytes: number) =>
     new RpcFailure(
       'answer_too_large',

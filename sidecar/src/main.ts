@@ -27,7 +27,7 @@ const log = createLogger(config.logLevel);
 
 try {
   const bridge = await startBridge(config, command, log);
-  const upstream = describeUpstream(upstreamSpec(config.upstream, command));
+  const upstream = describeUpstream(upstreamSpec(config, command));
   log.info(
     { url: bridge.url, admin: bridge.adminUrl, mode: config.sessionMode, upstream },
     `MCP endpoint at ${bridge.url} (Streamable HTTP; legacy HTTP+SSE at /sse). Connect a client, e.g. ` +

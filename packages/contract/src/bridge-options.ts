@@ -97,7 +97,8 @@ const CORE_OPTIONS = {
   upstream: option<UpstreamTarget | null>({
     hint: '<url>',
     default: null,
-    description: 'Reach the MCP server at unix:/path (an mcp-shim socket) instead of spawning the command after --.',
+    description:
+      'Reach the MCP server at unix:/path (an mcp-shim socket) or http(s)://host:port/path (Streamable HTTP) instead of spawning the command after --.',
     parse: parseUpstream,
     format: formatUpstreamTarget,
   }),

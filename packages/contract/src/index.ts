@@ -32,8 +32,10 @@ export {
 } from './bridge-options.ts';
 export {
   describeUpstream,
+  type HttpUpstream,
   parseUpstream,
   type UnixUpstream,
+  type UpstreamChoice,
   type UpstreamKind,
   type UpstreamSpec,
   upstreamSpec,

@@ -3,7 +3,10 @@
 
 import type { UpstreamKind, UpstreamSpec } from '@mcp-sidecar/contract';
 
+import { Agent } from 'undici';
+
 import type { TransportFactory } from '../transport.ts';
+import { connectHttp } from './http/transport.ts';
 import { spawnChild } from './spawn.ts';
 import { connectUnix } from './unix.ts';
 
@@ -26,6 +29,12 @@ const KINDS: { readonly [K in UpstreamKind]?: Opener<K> } = {
     (spec, { maxMessageSize }) =>
     (events) =>
       connectUnix({ path: spec.path, maxMessageSize }, events),
+  http: (spec, { maxMessageSize }) => {
+    // One connection pool for every session's transport. No header or body timeout: a tool call may take as long
+    // as it takes, and SSE streams stay open while idle (the bridge's own limits bound them).
+    const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+    return (events) => connectHttp({ url: spec.url, maxMessageSize, dispatcher }, events);
+  },
 };
 
 /** How to open transports to the configured upstream (each call of the factory is a new server or connection). */

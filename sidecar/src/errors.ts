@@ -52,7 +52,9 @@ export const ERRORS = {
   upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
   upstream_unavailable: rpc('The MCP server is restarting or not running; the request never reached it.'),
   upstream_http_error: rpc('The HTTP upstream answered the request with an HTTP error status; data has the status.'),
-  upstream_stream_lost: rpc("The HTTP upstream's stream for the request ended without the answer and could not be resumed."),
+  upstream_stream_lost: rpc(
+    "The HTTP upstream's stream for the request ended without the answer and could not be resumed.",
+  ),
   answer_too_large: rpc("The server's answer was over --max-message-size.", ERROR_CODES.internalError),
   unattributable: rpc('To the server: a server→client request no single client can be found for.'),
   capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),

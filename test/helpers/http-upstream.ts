@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 import { NODE, REPO_ROOT, waitFor } from './bridge-process.ts';
 
-export const CONFORMANCE_HTTP_SERVER = fileURLToPath(new URL('../fixtures/conformance-http-server.ts', import.meta.url));
+export const CONFORMANCE_HTTP_SERVER = fileURLToPath(
+  new URL('../fixtures/conformance-http-server.ts', import.meta.url),
+);
 
 export interface HttpUpstream {
   /** The server's MCP endpoint, e.g. http://127.0.0.1:40123/mcp */

@@ -69,7 +69,15 @@ function checkUpstreamChoice(config: BridgeConfig, command: readonly string[]): 
 /** The `--help` text, generated from the option schema. */
 export function renderHelp(): string {
   const rows = renderHelpRows(BRIDGE_OPTIONS, BRIDGE_OPTION_NAMES, SETTINGS);
-  return [...USAGE, '', 'Serves a stdio or Streamable HTTP MCP server over MCP Streamable HTTP.', '', 'options:', ...rows, ''].join('\n');
+  return [
+    ...USAGE,
+    '',
+    'Serves a stdio or Streamable HTTP MCP server over MCP Streamable HTTP.',
+    '',
+    'options:',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 /** The README's options table, generated from the option schema (a test keeps the README in step). */

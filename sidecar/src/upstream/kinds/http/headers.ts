@@ -5,8 +5,7 @@
 
 import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 
-/** The `_meta` key the bridge's identity decorator writes the caller's identity under. */
-export const PEER_META_KEY = 'io.mcp-sidecar/peer';
+import { PEER_META_KEY } from '../../../router/decorators.ts';
 
 /** The fields of the bridge's identity contract that XFCC can carry. */
 interface PeerFields {
@@ -57,7 +56,7 @@ function nameOf(method: string, params: Record<string, unknown>): string | undef
 export function messageHeaders(message: JsonRpcMessage): Record<string, string> {
   if (!('method' in message)) return {};
   const headers: Record<string, string> = { 'mcp-method': message.method };
-  const params = (message.params ?? {}) as Record<string, unknown>;
+  const params: Record<string, unknown> = message.params ?? {};
   const name = nameOf(message.method, params);
   if (name !== undefined) headers['mcp-name'] = name;
   const meta = params['_meta'];

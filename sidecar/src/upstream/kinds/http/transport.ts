@@ -189,7 +189,7 @@ class HttpTransport implements Transport {
       what: 'the GET stream',
       answered: false,
     };
-    for (let failures = 0; this.#end === undefined && !this.#closing; ) {
+    for (let failures = 0; this.#end === undefined && !this.#closing;) {
       const outcome = await this.#listenOnce(cursor);
       if (outcome === 'unsupported') return;
       failures = outcome === 'read' ? 0 : failures + 1;
@@ -251,7 +251,10 @@ class HttpTransport implements Transport {
       return this.#finish({ description: `is not reachable at ${this.description}: ${why}`, started: false });
     }
     if (isRefused(error)) {
-      return this.#finish({ description: `at ${this.description} stopped accepting connections (${why})`, started: true });
+      return this.#finish({
+        description: `at ${this.description} stopped accepting connections (${why})`,
+        started: true,
+      });
     }
     this.#lost(cursor, `failed (${errorText(error)})`);
   }

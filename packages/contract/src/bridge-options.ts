@@ -191,6 +191,11 @@ export function toBridgeArgs(values: Partial<BridgeConfig>): string[] {
     const value = values[name];
     if (value === undefined) continue;
     const spec = BRIDGE_OPTIONS[name] as OptionSpec<typeof value>;
+    // A switch takes no value: given when true, left out when false (its default).
+    if (spec.type === 'boolean') {
+      if (value === true) args.push(flagOf(name));
+      continue;
+    }
     args.push(flagOf(name), spec.format(value));
   }
   return args;

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type BridgeConfig, upstreamSpec, type UpstreamSpec } from '@mcp-sidecar/contract';
 
 import { createAdminServer } from './admin/admin-server.ts';
+import { cannotStart } from './errors.ts';
 import { healthOf } from './health.ts';
 import type { HttpDeps } from './http/deps.ts';
 import { createListener } from './http/listener.ts';
@@ -37,8 +38,8 @@ export async function startBridge(config: BridgeConfig, command: readonly string
   const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, log);
   const mcpServer = createListener(createMcpHandler(deps, requestStages(config)));
   const [mcpAddress, adminAddress] = await Promise.all([
-    listen(mcpServer, config.port, config.host),
-    listen(admin, config.adminPort, config.adminHost),
+    listen(mcpServer, config.port, config.host, 'MCP endpoint', '--port'),
+    listen(admin, config.adminPort, config.adminHost, 'admin endpoints', '--admin-port'),
   ]);
   void parts.shared?.keepRunning();
   parts.pool?.fill();
@@ -86,11 +87,12 @@ function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logg
   return (onEnded) => new Upstream({ ...options, onEnded });
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+function listen(server: Server, port: number, host: string, what: string, flag: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => reject(cannotStart.listen(what, flag, host, port, error.code));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve(server.address() as AddressInfo);
     });
   });

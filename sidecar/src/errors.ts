@@ -178,6 +178,29 @@ export const refuse = {
     new HttpRefusal('internal_error', 'Internal Server Error: mcp-sidecar failed to handle the request; see its logs'),
 };
 
+/** The bridge cannot start as configured; main prints the message as one line and exits 2 (fix the options). */
+export class StartupProblem extends Error {}
+
+/** Why the bridge cannot start, worded once. */
+export const cannotStart = {
+  listen: (what: string, flag: string, host: string, port: number, code: string | undefined) =>
+    new StartupProblem(
+      code === 'EADDRINUSE'
+        ? `port ${port} on ${host} (the ${what}) is already in use; stop what uses it, or choose another port with ${flag}`
+        : code === 'EACCES'
+          ? `not allowed to listen on port ${port} on ${host} (the ${what}); choose a port of 1024 or more with ${flag}`
+          : `cannot listen on ${host}:${port} (the ${what}): ${code ?? 'unknown error'}; check ${flag} and the host option`,
+    ),
+};
+
+/** What the bridge says while a server it started has said nothing at all (a log line, /status, the 503). */
+export const silentServer = (seconds: number): string =>
+  `the MCP server has written nothing on its stdout ${seconds} s after it was sent initialize, though it is still ` +
+  'running: it most likely buffers its output because stdout is not a terminal (Python does). Fix it with one of: ' +
+  'run it on a terminal (mcp-sidecar --pty, mcp-shim --pty, in a pod the annotation mcp.io/pty: "true"), ' +
+  'set PYTHONUNBUFFERED=1 (or python3 -u), or flush after each message (print(..., flush=True)). ' +
+  'If it is only slow to start (npx downloading it), wait';
+
 /** The message of anything thrown. */
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -227,7 +250,13 @@ export const fail = {
       'answer_too_large',
       `the MCP server's answer was ${bytes} bytes or more, over mcp-sidecar's --max-message-size; raise the limit or ask for less data`,
     ),
-  unattributable: (method: string, inflight: number) => {
+  unattributable: (method: string, inflight: number, clients: number) => {
+    if (clients === 0) {
+      return new RpcFailure(
+        'unattributable',
+        `no MCP client is connected to mcp-sidecar yet, so none can answer ${method}; ask again while handling a client's request`,
+      );
+    }
     const why =
       inflight === 0
         ? 'no client request is in flight'

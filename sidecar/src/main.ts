@@ -5,7 +5,8 @@ import { describeUpstream, parseBridgeCli, renderHelp, upstreamSpec } from '@mcp
 
 import { startBridge } from './bridge.ts';
 import { createLogger } from './log.ts';
-import { errorText } from './errors.ts';
+import { errorText, StartupProblem } from './errors.ts';
+import { upstreamProblem } from './upstream/kinds/index.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
 const cli = parseBridgeCli(process.argv.slice(2), process.env);
@@ -23,6 +24,11 @@ if (cli.kind === 'error') {
 }
 
 const { config, command } = cli;
+const problem = upstreamProblem(upstreamSpec(config, command));
+if (problem) {
+  process.stderr.write(`mcp-sidecar: ${problem}\n`);
+  process.exit(2);
+}
 const log = createLogger(config.logLevel);
 
 try {
@@ -49,6 +55,10 @@ try {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } catch (error) {
+  if (error instanceof StartupProblem) {
+    process.stderr.write(`mcp-sidecar: ${error.message}\n`);
+    process.exit(2);
+  }
   log.fatal({ err: error }, `could not start: ${errorText(error)}`);
   process.exit(1);
 }

@@ -26,7 +26,8 @@ export type Effect<S, H = unknown> =
   | { readonly kind: 'end'; readonly stream: S }
   /** The answer to a request the bridge itself sent (handshake, warm-up, restoring state). */
   | { readonly kind: 'internal'; readonly id: number; readonly response: JsonRpcResponse }
-  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail: string };
+  /** `expected`: normal operation rather than a fault (logged at info, still counted). */
+  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail: string; readonly expected?: boolean };
 
 /** The client capabilities the router needs to relay server→client requests. */
 export interface ClientCapabilities {

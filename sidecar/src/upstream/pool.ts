@@ -31,6 +31,8 @@ export class UpstreamPool {
   readonly #min: number;
   readonly #log: Logger;
   readonly #ready: Upstream[] = [];
+  /** Upstreams being warmed up, whose start-up problems (e.g. a silent server) /readyz reports before they fail. */
+  readonly #warmingNow = new Set<Upstream>();
   #warming = 0;
   #filledOnce = false;
   /** Consecutive failed warm-ups, and the delay before the next. */
@@ -57,7 +59,7 @@ export class UpstreamPool {
       ready: this.#ready.length,
       warming: this.#warming,
       healthy: this.#min === 0 || (this.#filledOnce && this.#failures.failures === 0),
-      lastError: this.#lastError,
+      lastError: this.#lastError ?? [...this.#warmingNow].find((upstream) => upstream.startFailure)?.startFailure,
       crashLoop: this.#crashes.loop('warm-ups keep failing'),
     };
   }
@@ -106,6 +108,7 @@ export class UpstreamPool {
   async #warmOne(): Promise<void> {
     this.#warming += 1;
     const upstream = this.#create((ended) => this.#evict(ended));
+    this.#warmingNow.add(upstream);
     let retryInMs = 0;
     try {
       await upstream.start('warm');
@@ -123,6 +126,7 @@ export class UpstreamPool {
       retryInMs = this.#failures.delay();
       this.#log.error({ err: this.#lastError, retryInMs }, 'warm-up of a pooled upstream failed');
     } finally {
+      this.#warmingNow.delete(upstream);
       this.#warming -= 1;
       // Wake one waiting session: it takes this upstream, or starts a cold one rather than wait out a backoff.
       this.#warmedWaiters.shift()?.();

@@ -7,7 +7,7 @@ import type { WarmupCall } from '@mcp-sidecar/contract';
 import { type ClassifiedMessage, exactId, type JsonRpcErrorObject, type JsonRpcResponse } from '@mcp-sidecar/protocol';
 
 import type { RequestContext, ResponseSink } from '../context.ts';
-import { errorText, fail, requestLabel } from '../errors.ts';
+import { errorText, fail, requestLabel, silentServer } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RequestDecorator } from '../router/decorators.ts';
@@ -43,11 +43,16 @@ export interface UpstreamOptions {
   readonly onEnded?: (upstream: Upstream) => void;
 }
 
+/** A started stdio server that has said nothing this long after initialize is reported as probably buffering. */
+export const SILENT_AFTER_MS = 5_000;
+
 export class Upstream {
   readonly router: Router<ResponseSink, UpstreamSessionOwner>;
   readonly #life: Supervisor;
   readonly #requests = new InternalRequests();
   #transport: Transport | undefined;
+  /** The current transport has delivered something (a message, junk, an over-long line) since it opened. */
+  #heard = false;
   readonly #options: UpstreamOptions;
 
   constructor(options: UpstreamOptions) {
@@ -66,6 +71,11 @@ export class Upstream {
 
   get crashLoop(): string | undefined {
     return this.#life.crashLoop;
+  }
+
+  /** Why an upstream that was never ready does not start; requests are refused with it at once. */
+  get startFailure(): string | undefined {
+    return this.#life.startFailure;
   }
 
   get crashes(): number {
@@ -94,6 +104,7 @@ export class Upstream {
     const transport = this.#open();
     this.#transport = transport;
     if (mode === 'cold') return this.#life.ready();
+    const silence = this.#watchSilence(transport);
     try {
       await warmUp(this, this.#options.warmup);
       this.#life.ready();
@@ -104,7 +115,21 @@ export class Upstream {
       this.#life.failed(why);
       await transport.close();
       throw new Error(why, { cause: error });
+    } finally {
+      clearTimeout(silence);
     }
+  }
+
+  /** A server that runs but says nothing after initialize is probably buffering its output: say so, and how to fix. */
+  #watchSilence(transport: Transport): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      if (this.#heard || transport.ended || !transport.stdio || this.#transport !== transport) return;
+      const why = silentServer(SILENT_AFTER_MS / 1000);
+      this.#options.log.warn({ upstream: transport.description }, why);
+      this.#life.suspect(why);
+    }, SILENT_AFTER_MS);
+    timer.unref();
+    return timer;
   }
 
   /** shared mode: start, and keep retrying with exponential backoff and jitter until ready or stopped. */
@@ -153,23 +178,32 @@ export class Upstream {
   #open(): Transport {
     this.#options.metrics.spawns.inc();
     const { log, metrics } = this.#options;
+    this.#heard = false;
     const transport = this.#options.open({
       onMessage: (message) => {
+        this.#heard = true;
         if (this.#debug) this.#logMessage('server → bridge', message);
         this.#perform(this.router.fromUpstream(message));
       },
       onInvalidLine: (line, reason) => {
+        this.#heard = true;
         metrics.invalidLines.inc({ reason: 'not_json_rpc' });
         log.warn(
           { upstream: this.description, reason, line: line.slice(0, 200) },
           'skipped a stdout line that is not JSON-RPC',
         );
       },
-      onOversize: (bytes, head) => this.#oversize(bytes, head),
+      onOversize: (bytes, head) => {
+        this.#heard = true;
+        this.#oversize(bytes, head);
+      },
       onLog: (line) => log.info({ upstream: this.description, stream: 'stderr' }, line),
       onEnd: (end) => this.#ended(transport, end),
     });
-    log.info({ upstream: transport.description }, 'upstream started');
+    // A command that could not be spawned has no pid; its error follows, and "started" would be untrue.
+    if (!transport.process || transport.process.pid !== undefined) {
+      log.info({ upstream: transport.description }, 'upstream started');
+    }
     return transport;
   }
 
@@ -177,7 +211,7 @@ export class Upstream {
     perform(effects, {
       toUpstream: (message) => this.#transport?.send(message),
       internal: (id, response) => this.#requests.settle(id, response),
-      dropped: (reason, detail) => this.#dropped(reason, detail),
+      dropped: (reason, detail, expected) => this.#dropped(reason, detail, expected),
     });
   }
 
@@ -195,9 +229,11 @@ export class Upstream {
     this.#options.log.debug({ ...fields, upstream: this.description, body: message }, direction);
   }
 
-  #dropped(reason: DropReason, detail: string): void {
+  #dropped(reason: DropReason, detail: string, expected: boolean): void {
     this.#options.metrics.dropped.inc({ reason });
-    this.#options.log.warn({ upstream: this.description, reason }, `message not delivered: ${detail}`);
+    const { log } = this.#options;
+    if (expected) log.info({ upstream: this.description, reason }, detail);
+    else log.warn({ upstream: this.description, reason }, `message not delivered: ${detail}`);
   }
 
   /** An over-long message: if its id can be read, its request gets an error instead of waiting forever. */

@@ -7,6 +7,7 @@ import { Agent } from 'undici';
 
 import type { TransportFactory } from '../transport.ts';
 import { connectHttp } from './http/transport.ts';
+import { loadPty, terminalWiring } from './pty.ts';
 import { spawnChild } from './spawn.ts';
 import { connectUnix } from './unix.ts';
 
@@ -20,11 +21,27 @@ type Opener<K extends UpstreamKind> = (
   settings: TransportSettings,
 ) => TransportFactory;
 
-const KINDS: { readonly [K in UpstreamKind]?: Opener<K> } = {
-  spawn:
-    (spec, { maxMessageSize }) =>
-    (events) =>
-      spawnChild({ command: spec.command, maxMessageSize }, events),
+/**
+ * The environment of a server the bridge spawns: the bridge's own, plus PYTHONUNBUFFERED=1 unless it is set (to
+ * anything, even empty, which turns it off), because a Python server behind a pipe otherwise holds its answers in
+ * its output buffer and every client waits. It changes nothing for servers that are not Python.
+ */
+export function childEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return env['PYTHONUNBUFFERED'] === undefined ? { ...env, PYTHONUNBUFFERED: '1' } : env;
+}
+
+const KINDS: { readonly [K in UpstreamKind]: Opener<K> } = {
+  spawn: (spec, { maxMessageSize }) => {
+    const env = childEnvironment();
+    return (events) => spawnChild({ command: spec.command, maxMessageSize, env }, events);
+  },
+  pty: (spec, { maxMessageSize }) => {
+    const pty = loadPty();
+    if ('problem' in pty) throw new Error(pty.problem);
+    const env = childEnvironment();
+    return (events) =>
+      spawnChild({ command: spec.command, maxMessageSize, env, wiring: terminalWiring(pty.binding) }, events);
+  },
   unix:
     (spec, { maxMessageSize }) =>
     (events) =>
@@ -39,8 +56,13 @@ const KINDS: { readonly [K in UpstreamKind]?: Opener<K> } = {
 
 /** How to open transports to the configured upstream (each call of the factory is a new server or connection). */
 export function transportFor(spec: UpstreamSpec, settings: TransportSettings): TransportFactory {
-  const open = KINDS[spec.kind] as Opener<typeof spec.kind> | undefined;
-  // The command line refuses the kinds that have no transport yet, with a message that says so.
-  if (!open) throw new Error(`${spec.kind} upstreams are not supported yet`);
+  const open = KINDS[spec.kind] as Opener<typeof spec.kind>;
   return open(spec, settings);
+}
+
+/** What keeps this machine from serving the upstream at all (e.g. --pty without node-pty), in one sentence. */
+export function upstreamProblem(spec: UpstreamSpec): string | undefined {
+  if (spec.kind !== 'pty') return undefined;
+  const pty = loadPty();
+  return 'problem' in pty ? pty.problem : undefined;
 }

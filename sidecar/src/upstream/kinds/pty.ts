@@ -7,6 +7,7 @@
 // raw mode leaves output processing on, so each line the server writes arrives ending in \r\n, which the framing
 // strips; a JSON-RPC message cannot contain a raw newline, so nothing else changes.
 
+import type { StdioOptions } from 'node:child_process';
 import { closeSync, write } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ReadStream } from 'node:tty';
@@ -43,16 +44,35 @@ export function loadPty(pkg: string = PTY_PACKAGE): { binding: PtyBinding } | { 
   }
 }
 
+/**
+ * The master sides open in this process. node-pty opens them without close-on-exec and node cannot set it, so every
+ * child would inherit them all, and a server could read or write another session's terminal. Each child gets its
+ * own slave side in those descriptor slots instead (see stdioFor).
+ */
+const openMasters = new Set<number>();
+
+/** fds 0 and 1 the slave side, fd 2 a pipe, and every open master's slot overwritten with the slave side too. */
+function stdioFor(slave: number): StdioOptions {
+  const stdio: (number | 'pipe' | 'ignore')[] = [slave, slave, 'pipe'];
+  for (const master of openMasters) {
+    while (stdio.length < master) stdio.push('ignore'); // 'ignore' above fd 2 leaves the slot as it is
+    stdio[master] = slave;
+  }
+  return stdio;
+}
+
 /** A fresh raw terminal per server: the slave side for the child, the master side for the bridge. */
 export function terminalWiring(binding: PtyBinding): ChildWiring {
   const { master, slave } = binding.open(COLUMNS, ROWS);
+  openMasters.add(master);
   const output = new ReadStream(master);
+  output.once('close', () => openMasters.delete(master));
   // On Linux the terminal's modes are shared by both sides, so this makes the server's side raw.
   output.setRawMode(true);
   // EIO once the server and everything that inherited its terminal are gone: that is the end of its output.
   output.on('error', () => undefined);
   return {
-    stdio: [slave, slave, 'pipe'],
+    stdio: stdioFor(slave),
     attach: () => {
       closeSync(slave); // the child has its copy; ours would keep the terminal from ever reporting the end
       const writer = new TerminalWriter(master);

@@ -37,7 +37,10 @@ function shim(command: string[], pty: boolean): { socket: string; child: ChildPr
   const args = ['--listen', socket, ...(pty ? ['--pty'] : []), '--', ...command];
   const child = spawn(SHIM_BINARY, args, { stdio: 'ignore', env: { ...process.env, ...UNBUFFERED_OFF } });
   after(child, async (c) => {
-    if (c.exitCode === null && c.signalCode === null) await Promise.all([once(c, 'exit'), c.kill('SIGTERM')]);
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const exited = once(c, 'exit');
+    c.kill('SIGTERM');
+    await exited;
   });
   return { socket, child };
 }

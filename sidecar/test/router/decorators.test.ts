@@ -6,7 +6,7 @@ import { defaultBridgeConfig } from '@mcp-sidecar/contract';
 import { describe, expect, it } from 'vitest';
 
 import { ANONYMOUS, NO_TRACE, type RequestContext } from '../../src/context.ts';
-import { decorate, type RequestDecorator, requestDecorators } from '../../src/router/decorators.ts';
+import { decorate, type RequestDecorator, requestDecorators, dropClaimedPeer } from '../../src/router/decorators.ts';
 import { Router } from '../../src/router/router.ts';
 import { ALL_CAPABILITIES } from '../../src/router/types.ts';
 
@@ -34,8 +34,8 @@ describe('decorate', () => {
     expect(order).toEqual(['a', 'b']);
   });
 
-  it('is an empty list for a bridge with nothing to add', () => {
-    expect(requestDecorators(defaultBridgeConfig())).toEqual([]);
+  it('is only the identity-claim filter for a bridge with nothing to add', () => {
+    expect(requestDecorators(defaultBridgeConfig())).toEqual([dropClaimedPeer]);
   });
 });
 

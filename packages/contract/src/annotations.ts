@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { BRIDGE_OPTIONS } from './bridge-options.ts';
 import { type ResourceRequirements } from './defaults.ts';
+import type { HttpUpstream } from './upstream.ts';
 import { fail, ok, type Parsed, parseBoolean, parseJsonWith } from '@mcp-sidecar/cli';
 
 export const ANNOTATIONS = {
@@ -13,6 +14,7 @@ export const ANNOTATIONS = {
   container: 'mcp.io/container',
   command: 'mcp.io/command',
   upstream: 'mcp.io/upstream',
+  pty: 'mcp.io/pty',
   sessionMode: 'mcp.io/session-mode',
   port: 'mcp.io/port',
   warmup: 'mcp.io/warmup',
@@ -44,6 +46,24 @@ export interface AnnotationSpec<T> {
 
 const annotation = <T>(spec: AnnotationSpec<T>): AnnotationSpec<T> => spec;
 
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** `stdio`, or an HTTP endpoint in the pod itself, validated with the bridge's own --upstream parser. */
+function parseUpstreamAnnotation(raw: string): Parsed<'stdio' | HttpUpstream> {
+  if (raw === 'stdio') return ok('stdio');
+  if (raw.startsWith('unix:'))
+    return fail('expected stdio or http://127.0.0.1:PORT/path (the injector places the socket itself)');
+  const bridge = BRIDGE_OPTIONS.upstream.parse(raw);
+  if (!bridge.ok) return fail(bridge.error);
+  const target = bridge.value;
+  if (target?.kind !== 'http') return fail('expected stdio or http://127.0.0.1:PORT/path');
+  const host = new URL(target.url).hostname;
+  if (!LOOPBACK_HOSTS.includes(host)) {
+    return fail(`expected a server in this pod, at http://127.0.0.1:PORT/path, not ${host}`);
+  }
+  return ok(target);
+}
+
 export const ANNOTATION_SPECS = {
   inject: annotation({
     values: '`"true"` or `"false"`',
@@ -68,16 +88,21 @@ export const ANNOTATION_SPECS = {
     parse: (raw) => parseJsonWith(raw, commandSchema, 'a JSON list of strings'),
   }),
   upstream: annotation({
-    values: '`stdio`',
+    values: '`stdio` or `http://127.0.0.1:PORT/path`',
     default: '`stdio`',
     description:
-      'How the bridge reaches the server: its stdio, through mcp-shim. HTTP upstreams are not supported yet.',
-    example: '"stdio"',
-    parse: (raw): Parsed<'stdio'> => {
-      if (raw === 'stdio') return ok('stdio');
-      const bridge = BRIDGE_OPTIONS.upstream.parse(raw);
-      return fail(bridge.ok ? 'expected stdio' : bridge.error);
-    },
+      'How the bridge reaches the server: its stdio, through mcp-shim; or the Streamable HTTP endpoint the server ' +
+      'container already serves in the pod (then no shim and no command rewrite: only the bridge in front).',
+    example: '"http://127.0.0.1:3000/mcp"',
+    parse: parseUpstreamAnnotation,
+  }),
+  pty: annotation({
+    values: '`"true"` or `"false"`',
+    default: '`"false"`',
+    description:
+      'Run the stdio server on a pseudo-terminal (`mcp-shim --pty`), for servers that block-buffer stdout on a pipe (Python `print()` without flush).',
+    example: '"true"',
+    parse: (raw) => (raw === 'true' || raw === 'false' ? parseBoolean(raw) : fail('expected "true" or "false"')),
   }),
   sessionMode: annotation({
     values: '`shared` or `per-session`',

@@ -50,6 +50,7 @@ export const SHIM_FLAGS = {
   install: '--install',
   listen: '--listen',
   socketOwner: '--socket-owner',
+  pty: '--pty',
   endOfOptions: '--',
 } as const;
 

@@ -31,8 +31,12 @@ export function mutate(pod: PodObject, plan: InjectionPlan): PodObject {
     initContainers: [...(pod.spec.initContainers ?? [])],
     volumes: [...(pod.spec.volumes ?? [])],
   };
-  replaceOrAppend(spec.volumes, renderVolume());
-  rewriteServer(spec, plan);
+  if (plan.serverCommand) {
+    replaceOrAppend(spec.volumes, renderVolume());
+    rewriteServer(spec, plan.serverContainer, plan.serverCommand);
+  } else if (pod.spec.volumes === undefined) {
+    delete (spec as PodSpec).volumes; // an HTTP server shares no volume; add no empty list either
+  }
   placeInjectedContainers(spec, plan);
   addUrlEnv(spec, plan);
   return { ...pod, metadata: annotated(pod, plan), spec };
@@ -56,16 +60,16 @@ function upsertContainer(list: Container[], rendered: Container, before?: string
   else list.splice(at, 0, rendered);
 }
 
-function rewriteServer(spec: EditableSpec, plan: InjectionPlan): void {
-  const index = spec.containers.findIndex((c) => c.name === plan.serverContainer);
+function rewriteServer(spec: EditableSpec, serverContainer: string, serverCommand: readonly string[]): void {
+  const index = spec.containers.findIndex((c) => c.name === serverContainer);
   const server = spec.containers[index];
-  if (!server) throw new Error(`server container "${plan.serverContainer}" vanished between policy and mutate`);
+  if (!server) throw new Error(`server container "${serverContainer}" vanished between policy and mutate`);
   const mount: VolumeMount = { name: INJECTION.volume, mountPath: INJECTION.mountPath };
   const mounts = [...(server.volumeMounts ?? [])];
   const existing = mounts.findIndex((m) => m.name === INJECTION.volume);
   if (existing === -1) mounts.push(mount);
   else mounts[existing] = { ...mounts[existing], ...mount };
-  spec.containers[index] = { ...server, command: [...plan.serverCommand], volumeMounts: mounts };
+  spec.containers[index] = { ...server, command: [...serverCommand], volumeMounts: mounts };
 }
 
 /**
@@ -78,8 +82,10 @@ function placeInjectedContainers(spec: EditableSpec, plan: InjectionPlan): void 
   const stale = native ? spec.containers : spec.initContainers;
   const staleIndex = stale.findIndex((c) => c.name === INJECTION.sidecarContainer);
   if (staleIndex !== -1) stale.splice(staleIndex, 1);
-  const install = renderShimInstall(plan.settings.image, plan.runAs);
-  upsertContainer(spec.initContainers, install, native ? INJECTION.sidecarContainer : undefined);
+  if (plan.serverCommand) {
+    const install = renderShimInstall(plan.settings.image, plan.runAs);
+    upsertContainer(spec.initContainers, install, native ? INJECTION.sidecarContainer : undefined);
+  }
   upsertContainer(native ? spec.initContainers : spec.containers, renderBridge(plan.settings, plan.runAs, native));
 }
 
@@ -95,7 +101,8 @@ function addUrlEnv(spec: EditableSpec, plan: InjectionPlan): void {
 
 function annotated(pod: PodObject, plan: InjectionPlan): PodObject['metadata'] {
   const annotations = { ...pod.metadata?.annotations };
-  annotations[ANNOTATIONS.status] = renderStatus(statusFor(plan.version, plan.settings.mode, plan.serverContainer));
+  const status = statusFor(plan.version, plan.settings.mode, plan.serverContainer, plan.serverCommand !== undefined);
+  annotations[ANNOTATIONS.status] = renderStatus(status);
   if (plan.settings.mode === 'classic' && annotations[DEFAULT_CONTAINER_ANNOTATION] === undefined) {
     annotations[DEFAULT_CONTAINER_ANNOTATION] = plan.serverContainer;
   }

@@ -31,8 +31,8 @@ export interface PodContext {
 
 export interface InjectionPlan {
   readonly serverContainer: string;
-  /** The server container's new command: the original, run through mcp-shim. */
-  readonly serverCommand: readonly string[];
+  /** The server container's new command: the original, run through mcp-shim; undefined for an HTTP server. */
+  readonly serverCommand: readonly string[] | undefined;
   readonly settings: PodSettings;
   readonly runAs: RunAs;
   readonly version: string;
@@ -86,17 +86,22 @@ function plan(pod: PodObject, settings: PodSettings, context: PodContext, config
     settings,
   );
   if (server.kind === 'deny') return server;
+  const podContainers = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].filter((c) => !ours(c));
+  const refusal = checkCompletion(pod, settings, context.ownerKind) ?? checkPorts(podContainers, settings);
+  if (refusal) return refusal;
+  // An HTTP server is reached over the pod's loopback: its command stays as it is, and no socket is shared.
+  if (settings.http) {
+    const runAs = { uid: INJECTION.defaultUid, gid: INJECTION.defaultUid, socketOwner: undefined };
+    const result = { serverContainer: server.container.name, serverCommand: undefined, settings, runAs };
+    return { kind: 'inject', plan: { ...result, version: config.version }, warnings: [] };
+  }
   const command = originalCommand(server.container, settings);
   if (command.kind === 'deny') return command;
-  const podContainers = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].filter((c) => !ours(c));
-  const refusal =
-    checkCompletion(pod, settings, context.ownerKind) ??
-    checkPorts(podContainers, settings) ??
-    checkMountPath(server.container);
-  if (refusal) return refusal;
+  const mountProblem = checkMountPath(server.container);
+  if (mountProblem) return mountProblem;
   const { runAs, warning } = runAsFor(pod, server.container);
   const warnings = [...command.warnings, ...(warning ? [warning] : [])];
-  const serverCommand = wrapCommand(command.command, runAs.socketOwner);
+  const serverCommand = wrapCommand(command.command, runAs.socketOwner, settings.pty);
   const result: InjectionPlan = {
     serverContainer: server.container.name,
     serverCommand,

@@ -78,7 +78,7 @@ export function bridgeArgs(settings: PodSettings): string[] {
     port: settings.port,
     adminHost: '0.0.0.0',
     adminPort: PORTS.admin,
-    upstream: { kind: 'unix', path: INJECTION.socketPath },
+    upstream: settings.http ?? { kind: 'unix', path: INJECTION.socketPath },
     ...(settings.sessionMode === undefined ? {} : { sessionMode: settings.sessionMode }),
     ...(settings.warmup === undefined ? {} : { warmup: settings.warmup }),
   });
@@ -104,8 +104,10 @@ export function renderBridge(settings: PodSettings, runAs: RunAs, native: boolea
     securityContext: restrictedSecurityContext(runAs),
     terminationMessagePolicy: 'FallbackToLogsOnError',
     // Read-only: the bridge only connects to the socket (connect() needs no write access to the mount), so a
-    // compromised bridge cannot replace the shim binary the server container executes.
-    volumeMounts: [{ name: INJECTION.volume, mountPath: INJECTION.mountPath, readOnly: true }],
+    // compromised bridge cannot replace the shim binary the server container executes. None for an HTTP server.
+    ...(settings.http
+      ? {}
+      : { volumeMounts: [{ name: INJECTION.volume, mountPath: INJECTION.mountPath, readOnly: true }] }),
   };
 }
 

@@ -20,17 +20,17 @@ export interface InjectionStatus {
 export const RESERVED_CONTAINERS: readonly string[] = [INJECTION.shimInstallContainer, INJECTION.sidecarContainer];
 export const RESERVED_VOLUMES: readonly string[] = [INJECTION.volume];
 
-export function statusFor(version: string, mode: SidecarMode, serverContainer: string): InjectionStatus {
+/** `shim`: a stdio server behind mcp-shim (install step and shared volume); false for an HTTP server. */
+export function statusFor(version: string, mode: SidecarMode, serverContainer: string, shim = true): InjectionStatus {
   const native = mode === 'native';
+  const install = shim ? [INJECTION.shimInstallContainer] : [];
   return {
     version,
     mode,
     serverContainer,
-    initContainers: native
-      ? [INJECTION.shimInstallContainer, INJECTION.sidecarContainer]
-      : [INJECTION.shimInstallContainer],
+    initContainers: native ? [...install, INJECTION.sidecarContainer] : install,
     containers: native ? [] : [INJECTION.sidecarContainer],
-    volumes: [INJECTION.volume],
+    volumes: shim ? [INJECTION.volume] : [],
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { encodeXfcc, messageHeaders } from '../../src/upstream/kinds/http/headers.ts';
+import { encodeXfcc, messageHeaders } from '../../src/upstream/kinds/streamable-http/headers.ts';
 import { dropClaimedPeer, PEER_META_KEY } from '../../src/router/decorators.ts';
 import { ANONYMOUS, NO_TRACE, type RequestContext } from '../../src/context.ts';
 

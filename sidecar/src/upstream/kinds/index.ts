@@ -6,7 +6,7 @@ import type { UpstreamKind, UpstreamSpec } from '@mcp-sidecar/contract';
 import { Agent } from 'undici';
 
 import type { TransportFactory } from '../transport.ts';
-import { connectHttp } from './http/transport.ts';
+import { connectHttp } from './streamable-http/transport.ts';
 import { loadPty, terminalWiring } from './pty.ts';
 import { spawnChild } from './spawn.ts';
 import { connectUnix } from './unix.ts';

@@ -19,6 +19,7 @@ import { Metrics } from './metrics.ts';
 import { requestDecorators } from './router/decorators.ts';
 import { SessionManager } from './session/session-manager.ts';
 import { transportFor } from './upstream/kinds/index.ts';
+import type { TransportFactory } from './upstream/transport.ts';
 import { type UpstreamFactory, UpstreamPool } from './upstream/pool.ts';
 import { Upstream } from './upstream/upstream.ts';
 
@@ -35,7 +36,8 @@ export interface Bridge {
 /** Starts a bridge in front of the upstream that `--upstream` names, or the command after `--`. */
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
   const upstream = upstreamSpec(config, command);
-  const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, log);
+  const open = await transportFor(upstream, { maxMessageSize: config.maxMessageSize });
+  const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, open, log);
   const mcpServer = createListener(createMcpHandler(deps, requestStages(config)));
   const [mcpAddress, adminAddress] = await Promise.all([
     listen(mcpServer, config.port, config.host, 'MCP endpoint', '--port'),
@@ -59,9 +61,9 @@ interface UpstreamParts {
 }
 
 /** Builds the object graph, each part from the ones before it: upstreams, the session table, health, metrics. */
-function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
+function assemble(config: BridgeConfig, upstream: UpstreamSpec, open: TransportFactory, log: Logger) {
   const metrics = new Metrics();
-  const createUpstream = upstreamFactory(config, upstream, log, metrics);
+  const createUpstream = upstreamFactory(config, open, log, metrics);
   const parts: UpstreamParts =
     config.sessionMode === 'shared'
       ? { shared: createUpstream() }
@@ -79,8 +81,7 @@ function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
   return { sessions, metrics, parts, deps, admin: createAdminServer(health, metrics) };
 }
 
-function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics): UpstreamFactory {
-  const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize });
+function upstreamFactory(config: BridgeConfig, open: TransportFactory, log: Logger, metrics: Metrics): UpstreamFactory {
   const exclusive = config.sessionMode === 'per-session';
   const decorators = requestDecorators(config);
   const options = { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics };

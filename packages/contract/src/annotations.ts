@@ -2,10 +2,9 @@
 // Annotations that configure the bridge are validated with the bridge's own option parsers, so a value the
 // injector admits is always a value the bridge accepts.
 
-import { z } from 'zod';
-
 import { BRIDGE_OPTIONS } from './bridge-options.ts';
 import { type ResourceRequirements } from './defaults.ts';
+import { lazySchema } from './lazy-zod.ts';
 import type { HttpUpstream } from './upstream.ts';
 import { fail, ok, type Parsed, parseBoolean, parseJsonWith } from '@mcp-sidecar/cli';
 
@@ -30,10 +29,14 @@ export type AnnotationKey = keyof typeof ANNOTATIONS;
 export const NAMESPACE_LABEL = 'mcp.io/injection';
 export const NAMESPACE_LABEL_VALUE = 'enabled';
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'not a Kubernetes quantity');
-const cpuAndMemory = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
-const resourcesSchema = z.strictObject({ requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() });
-const commandSchema = z.array(z.string().min(1, 'empty strings are not allowed')).min(1, 'the list is empty');
+const resourcesSchema = lazySchema<ResourceRequirements>((z) => {
+  const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'not a Kubernetes quantity');
+  const cpuAndMemory = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+  return z.strictObject({ requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() });
+});
+const commandSchema = lazySchema<string[]>((z) =>
+  z.array(z.string().min(1, 'empty strings are not allowed')).min(1, 'the list is empty'),
+);
 
 export interface AnnotationSpec<T> {
   readonly values: string;
@@ -85,7 +88,7 @@ export const ANNOTATION_SPECS = {
     description:
       'The server command when the container spec has no `command` (the image ENTRYPOINT is never looked up).',
     example: '\'["npx", "-y", "@modelcontextprotocol/server-everything"]\'',
-    parse: (raw) => parseJsonWith(raw, commandSchema, 'a JSON list of strings'),
+    parse: (raw) => parseJsonWith(raw, commandSchema(), 'a JSON list of strings'),
   }),
   upstream: annotation({
     values: '`stdio` or `http://127.0.0.1:PORT/path`',
@@ -140,7 +143,7 @@ export const ANNOTATION_SPECS = {
     default: 'requests 50m/64Mi, limits 1/256Mi',
     description: "The bridge container's resources.",
     example: '\'{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"memory":"256Mi"}}\'',
-    parse: (raw) => parseJsonWith(raw, resourcesSchema, 'JSON resource requirements'),
+    parse: (raw) => parseJsonWith(raw, resourcesSchema(), 'JSON resource requirements'),
   }),
   nativeSidecar: annotation({
     values: '`"true"` or `"false"`',

@@ -2,8 +2,6 @@
 // The bridge parses its command line with it, the injector renders the bridge's args with it, and the README's
 // options table is generated from it, so none of the three can drift from the others.
 
-import { z } from 'zod';
-
 import {
   defaultsOf,
   envOf as envWithPrefix,
@@ -22,6 +20,7 @@ import {
   type ValuesOf,
 } from '@mcp-sidecar/cli';
 
+import { lazySchema } from './lazy-zod.ts';
 import { duration, list, port } from './options/helpers.ts';
 import { IDENTITY_OPTIONS } from './options/identity.ts';
 import { LIMIT_OPTIONS } from './options/limits.ts';
@@ -43,20 +42,22 @@ export interface WarmupCall {
   readonly params?: Record<string, unknown>;
 }
 
-const warmupSchema = z.array(
-  z.strictObject({
-    method: z
-      .string()
-      .min(1)
-      .refine((method) => method !== 'initialize' && !method.startsWith('notifications/'), {
-        message: 'the bridge performs initialize itself; list requests such as tools/list or tools/call',
-      }),
-    params: z.record(z.string(), z.unknown()).optional(),
-  }),
+const warmupSchema = lazySchema<WarmupCall[]>((z) =>
+  z.array(
+    z.strictObject({
+      method: z
+        .string()
+        .min(1)
+        .refine((method) => method !== 'initialize' && !method.startsWith('notifications/'), {
+          message: 'the bridge performs initialize itself; list requests such as tools/list or tools/call',
+        }),
+      params: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
 );
 
 export const parseWarmup = (raw: string): Parsed<readonly WarmupCall[]> =>
-  parseJsonWith(raw, warmupSchema, 'a JSON list of {"method", "params"} objects');
+  parseJsonWith(raw, warmupSchema(), 'a JSON list of {"method", "params"} objects');
 
 function parseHost(raw: string): Parsed<string> {
   const value = raw.trim();

@@ -22,12 +22,12 @@ describe('upstream kinds', () => {
     expect(describeUpstream({ kind: 'pty', command: ['python3', 's.py'] })).toBe('python3 s.py (on a pseudo-terminal)');
   });
 
-  it('has a transport for every kind', () => {
+  it('has a transport for every kind', async () => {
     const settings = { maxMessageSize: 1024 };
-    expect(typeof transportFor({ kind: 'spawn', command: ['x'] }, settings)).toBe('function');
-    expect(typeof transportFor({ kind: 'unix', path: '/s' }, settings)).toBe('function');
-    expect(typeof transportFor({ kind: 'http', url: 'http://127.0.0.1:1/mcp' }, settings)).toBe('function');
-    expect(typeof transportFor({ kind: 'pty', command: ['x'] }, settings)).toBe('function');
+    expect(typeof (await transportFor({ kind: 'spawn', command: ['x'] }, settings))).toBe('function');
+    expect(typeof (await transportFor({ kind: 'unix', path: '/s' }, settings))).toBe('function');
+    expect(typeof (await transportFor({ kind: 'http', url: 'http://127.0.0.1:1/mcp' }, settings))).toBe('function');
+    expect(typeof (await transportFor({ kind: 'pty', command: ['x'] }, settings))).toBe('function');
   });
 
   it('gives spawned servers PYTHONUNBUFFERED=1 unless it is set, even to empty', () => {

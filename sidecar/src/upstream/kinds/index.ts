@@ -3,10 +3,7 @@
 
 import type { UpstreamKind, UpstreamSpec } from '@mcp-sidecar/contract';
 
-import { Agent } from 'undici';
-
 import type { TransportFactory } from '../transport.ts';
-import { connectHttp } from './streamable-http/transport.ts';
 import { loadPty, terminalWiring } from './pty.ts';
 import { spawnChild } from './spawn.ts';
 import { connectUnix } from './unix.ts';
@@ -19,7 +16,7 @@ export interface TransportSettings {
 type Opener<K extends UpstreamKind> = (
   spec: Extract<UpstreamSpec, { kind: K }>,
   settings: TransportSettings,
-) => TransportFactory;
+) => TransportFactory | Promise<TransportFactory>;
 
 /**
  * The environment of a server the bridge spawns: the bridge's own, plus PYTHONUNBUFFERED=1 unless it is set (to
@@ -46,7 +43,12 @@ const KINDS: { readonly [K in UpstreamKind]: Opener<K> } = {
     (spec, { maxMessageSize }) =>
     (events) =>
       connectUnix({ path: spec.path, maxMessageSize }, events),
-  http: (spec, { maxMessageSize }) => {
+  // Loaded only for an HTTP upstream: the HTTP client (undici) adds ~25 MB to the resident set of every bridge.
+  http: async (spec, { maxMessageSize }) => {
+    const [{ Agent }, { connectHttp }] = await Promise.all([
+      import('undici'),
+      import('./streamable-http/transport.ts'),
+    ]);
     // One connection pool for every session's transport. No header or body timeout: a tool call may take as long
     // as it takes, and SSE streams stay open while idle (the bridge's own limits bound them).
     const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
@@ -55,7 +57,7 @@ const KINDS: { readonly [K in UpstreamKind]: Opener<K> } = {
 };
 
 /** How to open transports to the configured upstream (each call of the factory is a new server or connection). */
-export function transportFor(spec: UpstreamSpec, settings: TransportSettings): TransportFactory {
+export async function transportFor(spec: UpstreamSpec, settings: TransportSettings): Promise<TransportFactory> {
   const open = KINDS[spec.kind] as Opener<typeof spec.kind>;
   return open(spec, settings);
 }

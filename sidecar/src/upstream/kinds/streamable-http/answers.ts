@@ -27,12 +27,17 @@ const HEAD_BYTES = 512;
 
 /** Reads an application/json body of at most `maxBytes`: one message, or a batch (2025-03-26) of several. */
 export async function readJson(
-  body: Readable,
+  body: Readable & { text?: () => Promise<string> },
+  length: number | undefined,
   maxBytes: number,
   events: TransportEvents,
   deliver: Deliver,
   cursor: StreamCursor,
 ): Promise<void> {
+  // The common case, a small answer with its Content-Length: read it whole in one step.
+  if (length !== undefined && length <= maxBytes && body.text) {
+    return deliverText(await body.text(), events, deliver, cursor);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {

@@ -9,6 +9,7 @@
 // The client's HTTP request never reaches a transport (only the JSON-RPC message does), so its Authorization and
 // identity headers cannot be forwarded; the headers sent are derived from the message (headers.ts).
 
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { ClassifiedMessage, JsonRpcId, JsonRpcMessage } from '@mcp-sidecar/protocol';
@@ -45,8 +46,8 @@ class HttpTransport implements Transport {
   readonly description: string;
   readonly #options: HttpOptions;
   readonly #events: TransportEvents;
-  /** Every request under way (POSTs, GET streams), aborted when the transport ends. */
-  readonly #requests = new Set<AbortController>();
+  /** Aborts every request under way (POSTs, GET streams) when the transport ends: one signal for all of them. */
+  readonly #abort = new AbortController();
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
   #initializeId: JsonRpcId | undefined;
@@ -57,6 +58,8 @@ class HttpTransport implements Transport {
   #end: TransportEnd | undefined;
 
   constructor(options: HttpOptions, events: TransportEvents) {
+    // Every request under way listens on the one signal; their number is bounded by the router, not by 10.
+    setMaxListeners(0, this.#abort.signal);
     this.description = options.url;
     this.#options = options;
     this.#events = events;
@@ -73,7 +76,7 @@ class HttpTransport implements Transport {
   async close(): Promise<void> {
     if (this.#end !== undefined || this.#closing) return;
     this.#closing = true;
-    for (const controller of this.#requests) controller.abort();
+    this.#abort.abort();
     if (this.#sessionId !== undefined) await this.#deleteSession();
     this.#finish({ description: `session with ${this.description} was closed by the bridge`, started: true });
   }
@@ -98,16 +101,12 @@ class HttpTransport implements Transport {
     }, cursor);
   }
 
-  /** Runs one HTTP exchange, tracked for abort, turning a failure into the right event. */
+  /** Runs one HTTP exchange (aborted with the transport), turning a failure into the right event. */
   async #exchange(run: (signal: AbortSignal) => Promise<void>, cursor: StreamCursor): Promise<void> {
-    const controller = new AbortController();
-    this.#requests.add(controller);
     try {
-      await run(controller.signal);
+      await run(this.#abort.signal);
     } catch (error) {
       if (!this.#closing && this.#end === undefined) this.#failed(error, cursor);
-    } finally {
-      this.#requests.delete(controller);
     }
   }
 
@@ -122,7 +121,9 @@ class HttpTransport implements Transport {
     const type = String(headers['content-type'] ?? '');
     if (type.startsWith('text/event-stream')) return this.#stream(body, cursor);
     if (type.startsWith('application/json')) {
-      return readJson(body, this.#options.maxMessageSize, this.#events, this.#deliver, cursor);
+      const length = Number(headers['content-length'] ?? NaN);
+      const known = Number.isInteger(length) ? length : undefined;
+      return readJson(body, known, this.#options.maxMessageSize, this.#events, this.#deliver, cursor);
     }
     await body.dump();
     if (cursor.what === 'notifications/initialized') void this.#listen();
@@ -279,7 +280,7 @@ class HttpTransport implements Transport {
   #finish(end: TransportEnd): void {
     if (this.#end !== undefined) return;
     this.#end = end;
-    for (const controller of this.#requests) controller.abort();
+    this.#abort.abort();
     this.#events.onEnd(end);
   }
 }

@@ -6,8 +6,16 @@ import type { BridgeConfig } from '@mcp-sidecar/contract';
 
 import type { Stage } from '../pipeline.ts';
 import { callerStage } from './caller.ts';
+import { identityStage, type IdentitySettings } from './identity.ts';
 import { versionStage } from './version.ts';
 
-export function requestStages(config: BridgeConfig): readonly Stage[] {
-  return [callerStage(config), versionStage];
+export interface StageParts {
+  readonly identity: IdentitySettings;
+  /** Present when tracing is on (see tracing/start.ts). */
+  readonly tracing: Stage | undefined;
+}
+
+export function requestStages(config: BridgeConfig, parts: StageParts): readonly Stage[] {
+  const stages = [callerStage(config), versionStage, identityStage(parts.identity)];
+  return parts.tracing ? [...stages, parts.tracing] : stages;
 }

@@ -95,7 +95,12 @@ describe('the identity stage', () => {
   });
 
   it('refuses an XFCC it cannot read from a trusted peer (400), instead of guessing', () => {
-    const exchange = exchangeOf(request('127.0.0.6', { 'x-forwarded-client-cert': 'URI="open' }), {} as never, 'mcp', '');
+    const exchange = exchangeOf(
+      request('127.0.0.6', { 'x-forwarded-client-cert': 'URI="open' }),
+      {} as never,
+      'mcp',
+      '',
+    );
     expect(stage.run(exchange)).toMatchObject({ code: 'bad_forwarded_identity', status: 400 });
   });
 });

@@ -46,7 +46,14 @@ describe('x-forwarded-client-cert', () => {
   });
 
   it('refuses what it cannot read exactly', () => {
-    for (const bad of ['URI="unterminated', 'Subject="x"junk', 'novalue', 'URI=a"b', '=x', `URI=${'a'.repeat(70_000)}`]) {
+    for (const bad of [
+      'URI="unterminated',
+      'Subject="x"junk',
+      'novalue',
+      'URI=a"b',
+      '=x',
+      `URI=${'a'.repeat(70_000)}`,
+    ]) {
       expect(parseXfcc(bad), bad).toMatchObject({ ok: false });
     }
   });
@@ -86,7 +93,9 @@ describe('CIDR blocks and peer addresses', () => {
   });
 
   it('reads IPv6 forms and refuses bad blocks with a message', () => {
-    expect(addressBytes('1:2:3:4:5:6:1.2.3.4')).toEqual(Uint8Array.from([0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 1, 2, 3, 4]));
+    expect(addressBytes('1:2:3:4:5:6:1.2.3.4')).toEqual(
+      Uint8Array.from([0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 1, 2, 3, 4]),
+    );
     expect(addressBytes('fe80::1')?.length).toBe(16);
     for (const bad of ['1::2::3', '1.2.3', '256.0.0.1', 'fe80::1%eth0', '::6/129', '10.0.0.0/33', 'example.com']) {
       expect(parseCidr(bad), bad).toMatchObject({ ok: false });
@@ -137,9 +146,15 @@ describe('bearer tokens and names', () => {
 
   it('checks static tokens from a file and names the bad line', () => {
     const entries = parseTokenFile('# agents\nci s3cr3t-ci\n\nanonymous-token-123\n');
-    const verifier = staticTokenVerifier(() => entries, () => undefined);
+    const verifier = staticTokenVerifier(
+      () => entries,
+      () => undefined,
+    );
     expect(verifier.verify('s3cr3t-ci')).toEqual({ ok: true, identity: { source: 'token', sub: 'ci' } });
-    expect(verifier.verify('anonymous-token-123')).toEqual({ ok: true, identity: { source: 'token', sub: 'token-line-4' } });
+    expect(verifier.verify('anonymous-token-123')).toEqual({
+      ok: true,
+      identity: { source: 'token', sub: 'token-line-4' },
+    });
     expect(verifier.verify('s3cr3t-c')).toMatchObject({ ok: false });
     expect(() => parseTokenFile('a b c\n')).toThrow(/line 1/);
     expect(() => parseTokenFile('# nothing\n')).toThrow(/no tokens/);

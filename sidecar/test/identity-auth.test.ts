@@ -19,8 +19,9 @@ import { Closer, makeTempDir } from '../../test/helpers/sdk-clients.ts';
 const ISSUER = 'https://issuer.test';
 const closer = new Closer();
 let dir: { path: string; remove(): Promise<void> };
-let signingKey: CryptoKey;
-let strangerKey: CryptoKey;
+type Key = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+let signingKey: Key;
+let strangerKey: Key;
 let jwksFile: string;
 let jwks: { keys: JWK[] };
 
@@ -46,7 +47,7 @@ interface TokenSpec {
   iss?: string;
   expiresIn?: number;
   kid?: string;
-  key?: CryptoKey;
+  key?: Key;
 }
 const jwt = ({ aud, iss = ISSUER, expiresIn = 300, kid = 'k1', key = signingKey }: TokenSpec) =>
   new SignJWT({ scope: 'tools:read tools:call', team: 'agents' })

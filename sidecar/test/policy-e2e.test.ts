@@ -32,7 +32,12 @@ beforeAll(async () => {
   policyFile = `${dir.path}/policy.yaml`;
   writeFileSync(policyFile, POLICY(['whoami', 'search', 'calls']));
   writeFileSync(`${dir.path}/tokens`, 'reader reader-token-1\nadmin admin-token-1\n');
-  const config = { auth: 'token', authTokenFile: `${dir.path}/tokens`, policy: policyFile, shutdownGrace: 100 } as const;
+  const config = {
+    auth: 'token',
+    authTokenFile: `${dir.path}/tokens`,
+    policy: policyFile,
+    shutdownGrace: 100,
+  } as const;
   bridge = await startInProcess(config, fixtureCommand('meta-echo-server.ts'));
 });
 afterAll(async () => {

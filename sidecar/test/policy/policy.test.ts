@@ -47,17 +47,26 @@ describe('access policy', () => {
   });
 
   it('default: allow lets through what no rule decides, and denies still win', () => {
-    const open = compilePolicy(readPolicyDocument({ default: 'allow', rules: [{ match: {}, deny: { tools: ['x'] } }] }));
+    const open = compilePolicy(
+      readPolicyDocument({ default: 'allow', rules: [{ match: {}, deny: { tools: ['x'] } }] }),
+    );
     expect(new CallerAccess(open, agent).decide('tool', 'anything')).toBeUndefined();
     expect(new CallerAccess(open, agent).decide('tool', 'x')).toBeDefined();
   });
 
   it('asks about the tool, prompt or resource a request names', () => {
-    const request = (method: string, params: Record<string, unknown>) => ({ jsonrpc: '2.0' as const, id: 1, method, params });
+    const request = (method: string, params: Record<string, unknown>) => ({
+      jsonrpc: '2.0' as const,
+      id: 1,
+      method,
+      params,
+    });
     const a = access(agent);
     expect(a.denial(request('tools/call', { name: 'delete_all' }))?.name).toBe('delete_all');
     expect(a.denial(request('resources/read', { uri: 'secret://b' }))?.kind).toBe('resource');
-    expect(a.denial(request('completion/complete', { ref: { type: 'ref/prompt', name: 'secret' } }))?.kind).toBe('prompt');
+    expect(a.denial(request('completion/complete', { ref: { type: 'ref/prompt', name: 'secret' } }))?.kind).toBe(
+      'prompt',
+    );
     expect(a.denial(request('tools/list', {}))).toBeUndefined();
     expect(a.denial(request('ping', {}))).toBeUndefined();
   });
@@ -74,7 +83,9 @@ describe('access policy', () => {
   });
 
   it('names the first problem of a bad document and where it is', () => {
-    expect(() => readPolicyDocument({ rules: [{ match: { spife: 'x' } }] })).toThrow(/spife.*rules\.0\.match|rules\.0\.match/);
+    expect(() => readPolicyDocument({ rules: [{ match: { spife: 'x' } }] })).toThrow(
+      /spife.*rules\.0\.match|rules\.0\.match/,
+    );
     expect(() => readPolicyDocument({ default: 'maybe', rules: [] })).toThrow(/default/);
     expect(() => readPolicyDocument({ rules: [{ match: {}, allow: { tool: ['x'] } }] })).toThrow(/rules\.0\.allow/);
   });

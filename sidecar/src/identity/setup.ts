@@ -17,7 +17,8 @@ import { type BearerVerifier, parseTokenFile, staticTokenVerifier } from './bear
 import { addressMatcher } from './cidr.ts';
 
 export interface IdentityParts {
-  readonly settings: IdentitySettings;
+  /** Undefined when no identity option is set: every caller is anonymous and the stage is left out. */
+  readonly settings: IdentitySettings | undefined;
   /** The protected-resource metadata document (RFC 9728), served while --auth is token or jwt. */
   readonly metadata: (() => Record<string, unknown>) | undefined;
   close(): void;
@@ -88,13 +89,15 @@ export async function startIdentity(config: BridgeConfig, resource: () => string
   const metadataUrl = (req: IncomingMessage) =>
     `${scheme}://${req.headers.host ?? new URL(resource()).host}${METADATA_PATH}${config.path}`;
   const audience = () => config.jwtAudience ?? resource();
+  const needed = config.tlsClientAuth !== 'none' || config.trustedProxies.length > 0 || !!bearer || !!policy;
+  const settings: IdentitySettings = {
+    trustedProxies: addressMatcher(config.trustedProxies),
+    bearer,
+    metadataUrl,
+    accessFor: policy ? (identity) => policy.accessFor(identity) : undefined,
+  };
   return {
-    settings: {
-      trustedProxies: addressMatcher(config.trustedProxies),
-      bearer,
-      metadataUrl,
-      accessFor: policy ? (identity) => policy.accessFor(identity) : undefined,
-    },
+    settings: needed ? settings : undefined,
     metadata: bearer
       ? () => ({
           resource: audience(),

@@ -10,12 +10,18 @@ import { identityStage, type IdentitySettings } from './identity.ts';
 import { versionStage } from './version.ts';
 
 export interface StageParts {
-  readonly identity: IdentitySettings;
+  /** Present when an identity option is set (see identity/setup.ts); without, every caller is anonymous. */
+  readonly identity?: IdentitySettings;
   /** Present when tracing is on (see tracing/start.ts). */
-  readonly tracing: Stage | undefined;
+  readonly tracing?: Stage;
 }
 
-export function requestStages(config: BridgeConfig, parts: StageParts): readonly Stage[] {
-  const stages = [callerStage(config), versionStage, identityStage(parts.identity)];
-  return parts.tracing ? [...stages, parts.tracing] : stages;
+/** Stages that a configuration does not need are not in the list, so they cost nothing per request. */
+export function requestStages(config: BridgeConfig, parts: StageParts = {}): readonly Stage[] {
+  return [
+    callerStage(config),
+    versionStage,
+    ...(parts.identity ? [identityStage(parts.identity)] : []),
+    ...(parts.tracing ? [parts.tracing] : []),
+  ];
 }

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Bridge } from '../src/bridge.ts';
+import { SetupError } from '../src/errors.ts';
 import { fixtureCommand, startInProcess, waitFor } from '../../test/helpers/bridge-process.ts';
 import { initializeRequest, type JsonRpcAnswer, MCP_HEADERS, readAnswer } from '../../test/helpers/mcp-http.ts';
 import { makeTempDir } from '../../test/helpers/sdk-clients.ts';
@@ -69,6 +70,18 @@ async function sessionAs(token: string) {
 const names = (answer: JsonRpcAnswer, field: string, key = 'name') =>
   (answer.result?.[field] as Record<string, string>[]).map((item) => item[key]);
 const textOf = (answer: JsonRpcAnswer) => (answer.result?.['content'] as { text: string }[])[0]!.text;
+
+describe('a policy file that cannot be used', () => {
+  it('stops the start with a SetupError naming the flag, the file and the problem', async () => {
+    const bad = `${dir.path}/bad.yaml`;
+    writeFileSync(bad, 'rules:\n  - match: { spife: x }\n');
+    const start = startInProcess({ policy: bad }, fixtureCommand('meta-echo-server.ts'));
+    await expect(start).rejects.toThrow(
+      new RegExp(`^--policy ${bad}: .*spife.*rules\\.0\\.match|^--policy ${bad}: .*rules\\.0\\.match`),
+    );
+    await expect(start).rejects.toBeInstanceOf(SetupError);
+  });
+});
 
 describe('access policy (--policy) in shared mode', () => {
   it('two callers see different lists at the same moment, from the first answer and from the cache', async () => {

@@ -86,8 +86,12 @@ async function policyFor(config: BridgeConfig, log: Logger): Promise<PolicySourc
 export async function startIdentity(config: BridgeConfig, resource: () => string, log: Logger): Promise<IdentityParts> {
   const [bearer, policy] = await Promise.all([bearerFor(config, resource, log), policyFor(config, log)]);
   const scheme = config.tlsCert === null ? 'http' : 'https';
-  const metadataUrl = (req: IncomingMessage) =>
-    `${scheme}://${req.headers.host ?? new URL(resource()).host}${METADATA_PATH}${config.path}`;
+  // The Host the client used (so the URL is one it can reach), when it is a plain host[:port]; else the endpoint's.
+  const hostOf = (req: IncomingMessage) => {
+    const host = req.headers.host;
+    return host !== undefined && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : new URL(resource()).host;
+  };
+  const metadataUrl = (req: IncomingMessage) => `${scheme}://${hostOf(req)}${METADATA_PATH}${config.path}`;
   const audience = () => config.jwtAudience ?? resource();
   const needed = config.tlsClientAuth !== 'none' || config.trustedProxies.length > 0 || !!bearer || !!policy;
   const settings: IdentitySettings = {

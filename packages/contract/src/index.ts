@@ -7,6 +7,8 @@ export {
   type AnnotationKey,
   type AnnotationSpec,
   type ConfigAnnotationKey,
+  type ConfigMapKey,
+  DEFAULT_POLICY_KEY,
   NAMESPACE_LABEL,
   NAMESPACE_LABEL_VALUE,
   readAnnotation,
@@ -30,6 +32,13 @@ export {
   toBridgeArgs,
   type WarmupCall,
 } from './bridge-options.ts';
+export {
+  AUTH_MODES,
+  type AuthMode,
+  parseCidrList,
+  TLS_CLIENT_AUTH_MODES,
+  type TlsClientAuth,
+} from './options/identity.ts';
 export {
   describeUpstream,
   parseUpstream,

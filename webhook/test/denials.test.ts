@@ -100,8 +100,17 @@ const ROWS: readonly Row[] = [
       'Fix: set mcp.io/auth-secret: "mcp-server-tokens" (a Secret with a key named tokens), or remove mcp.io/auth',
   },
   {
+    name: 'JWTs without the audience they must be issued for',
+    pod: pod({ 'mcp.io/auth': 'jwt', 'mcp.io/jwt-jwks': 'https://issuer.example.com/jwks.json' }),
+    reason: 'missing_annotation',
+    message:
+      'annotation mcp.io/auth="jwt" needs mcp.io/jwt-audience: the bridge listens on every address of the pod, so it ' +
+      'cannot tell which URL clients use for it, and a token is accepted only for its own audience. Fix: set ' +
+      'mcp.io/jwt-audience: "https://mcp.example.com/mcp" (the URL your clients use, as the tokens\' aud claim says)',
+  },
+  {
     name: 'JWTs without keys to check them',
-    pod: pod({ 'mcp.io/auth': 'jwt', 'mcp.io/jwt-issuer': 'https://issuer.example.com' }),
+    pod: pod({ 'mcp.io/auth': 'jwt', 'mcp.io/jwt-audience': 'https://mcp.example.com/mcp' }),
     reason: 'missing_annotation',
     message:
       'annotation mcp.io/auth="jwt" needs the keys that sign accepted tokens. Fix: set mcp.io/jwt-jwks: ' +

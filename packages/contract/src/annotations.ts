@@ -77,9 +77,13 @@ function parseHttpUrl(raw: string, what: string): Parsed<string> {
   }
 }
 
-/** A value of the bridge's own option parser that must also be non-empty (an empty text option means "not set"). */
-function nonEmpty<T>(parse: (raw: string) => Parsed<T>): (raw: string) => Parsed<T> {
-  return (raw) => (raw.trim() === '' ? fail('the value is empty') : parse(raw));
+/** The bridge's own parser of a text option, where an annotation must say something (empty means "not set" there). */
+function required(parse: (raw: string) => Parsed<string | null>): (raw: string) => Parsed<string> {
+  return (raw) => {
+    const parsed = parse(raw);
+    if (!parsed.ok) return parsed;
+    return parsed.value === null ? fail('the value is empty') : ok(parsed.value);
+  };
 }
 
 const commandSchema = z.array(z.string().min(1, 'empty strings are not allowed')).min(1, 'the list is empty');
@@ -120,9 +124,9 @@ const IDENTITY_ANNOTATION_SPECS = {
     values: '`none`, `token` or `jwt`',
     default: '`none`',
     description:
-      'Bearer tokens (`--auth`). `token` needs `mcp.io/auth-secret`; `jwt` needs `mcp.io/jwt-jwks` or a `jwks.json` in `mcp.io/auth-secret`.',
+      'Bearer tokens (`--auth`). `token` needs `mcp.io/auth-secret`; `jwt` needs `mcp.io/jwt-audience` and `mcp.io/jwt-jwks` (or a `jwks.json` in `mcp.io/auth-secret`).',
     example: '"jwt"',
-    parse: nonEmpty(BRIDGE_OPTIONS.auth.parse),
+    parse: BRIDGE_OPTIONS.auth.parse,
   }),
   authSecret: annotation({
     values: 'a Secret name',
@@ -139,7 +143,7 @@ const IDENTITY_ANNOTATION_SPECS = {
     example: '"https://issuer.example.com/.well-known/jwks.json"',
     parse: (raw) => {
       const url = parseHttpUrl(raw, 'the JWKS URL');
-      return url.ok ? nonEmpty(BRIDGE_OPTIONS.jwtJwks.parse)(raw) : url;
+      return url.ok ? required(BRIDGE_OPTIONS.jwtJwks.parse)(raw) : url;
     },
   }),
   jwtIssuer: annotation({
@@ -147,14 +151,15 @@ const IDENTITY_ANNOTATION_SPECS = {
     default: '—',
     description: '`--jwt-issuer`: the `iss` an accepted JWT must carry.',
     example: '"https://issuer.example.com"',
-    parse: nonEmpty(BRIDGE_OPTIONS.jwtIssuer.parse),
+    parse: required(BRIDGE_OPTIONS.jwtIssuer.parse),
   }),
   jwtAudience: annotation({
     values: 'text',
     default: '—',
-    description: '`--jwt-audience`: the `aud` an accepted JWT must carry.',
+    description:
+      '`--jwt-audience`: the `aud` an accepted JWT must carry, usually the URL clients use for this server. Needed with `mcp.io/auth: jwt`.',
     example: '"https://mcp.example.com/mcp"',
-    parse: nonEmpty(BRIDGE_OPTIONS.jwtAudience.parse),
+    parse: required(BRIDGE_OPTIONS.jwtAudience.parse),
   }),
   policyConfigMap: annotation({
     values: '`<configmap>` or `<configmap>/<key>`',

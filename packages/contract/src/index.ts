@@ -32,13 +32,8 @@ export {
   toBridgeArgs,
   type WarmupCall,
 } from './bridge-options.ts';
-export {
-  AUTH_MODES,
-  type AuthMode,
-  parseCidrList,
-  TLS_CLIENT_AUTH_MODES,
-  type TlsClientAuth,
-} from './options/identity.ts';
+export { addressBytes, type Cidr, cidrContains, parseCidr, parseCidrList } from './cidr.ts';
+export { AUTH_MODES, type AuthMode, JWT_ALGORITHMS, TLS_CLIENT_AUTH, type TlsClientAuth } from './options/identity.ts';
 export {
   describeUpstream,
   parseUpstream,

@@ -110,30 +110,39 @@ export function bridgeExtras(identity: IdentitySettings, meshes: readonly Mesh[]
   };
 }
 
+const { tlsSecret, tlsClientAuth, auth, authSecret, jwtJwks, jwtAudience } = ANNOTATIONS;
+
+/** Each rule: when it applies, the message (problem and fix) of the missing annotation. */
+const REQUIREMENTS: readonly ((identity: IdentitySettings) => string | undefined)[] = [
+  (identity) =>
+    identity.tlsClientAuth !== undefined && identity.tlsClientAuth !== 'none' && identity.tlsSecret === undefined
+      ? `annotation ${tlsClientAuth}="${identity.tlsClientAuth}" needs ${tlsSecret}: client certificates are verified ` +
+        `against the ca.crt of that Secret, and the bridge serves TLS with its tls.crt and tls.key. Fix: set ` +
+        `${tlsSecret}: "mcp-server-tls" (a Secret with tls.crt, tls.key and ca.crt, e.g. from cert-manager), or remove ${tlsClientAuth}`
+      : undefined,
+  (identity) =>
+    identity.auth === 'token' && identity.authSecret === undefined
+      ? `annotation ${auth}="token" needs ${authSecret}: the accepted tokens are read from its key "tokens". ` +
+        `Fix: set ${authSecret}: "mcp-server-tokens" (a Secret with a key named tokens), or remove ${auth}`
+      : undefined,
+  (identity) =>
+    identity.auth === 'jwt' && identity.jwtAudience === undefined
+      ? `annotation ${auth}="jwt" needs ${jwtAudience}: the bridge listens on every address of the pod, so it cannot ` +
+        `tell which URL clients use for it, and a token is accepted only for its own audience. Fix: set ` +
+        `${jwtAudience}: "https://mcp.example.com/mcp" (the URL your clients use, as the tokens' aud claim says)`
+      : undefined,
+  (identity) =>
+    identity.auth === 'jwt' && identity.jwtJwks === undefined && identity.authSecret === undefined
+      ? `annotation ${auth}="jwt" needs the keys that sign accepted tokens. Fix: set ${jwtJwks}: ` +
+        `"https://issuer.example.com/.well-known/jwks.json", or ${authSecret}: "mcp-server-jwks" (a Secret with a key named jwks.json)`
+      : undefined,
+];
+
 /** An annotation that cannot work without another one: a denial naming both, with an example of the missing one. */
 export function checkIdentity(identity: IdentitySettings): Denial | undefined {
-  const { tlsSecret, tlsClientAuth, auth, authSecret, jwtJwks } = ANNOTATIONS;
-  if (identity.tlsClientAuth !== undefined && identity.tlsClientAuth !== 'none' && identity.tlsSecret === undefined) {
-    return deny(
-      'missing_annotation',
-      `annotation ${tlsClientAuth}="${identity.tlsClientAuth}" needs ${tlsSecret}: client certificates are verified ` +
-        `against the ca.crt of that Secret, and the bridge serves TLS with its tls.crt and tls.key. Fix: set ` +
-        `${tlsSecret}: "mcp-server-tls" (a Secret with tls.crt, tls.key and ca.crt, e.g. from cert-manager), or remove ${tlsClientAuth}`,
-    );
-  }
-  if (identity.auth === 'token' && identity.authSecret === undefined) {
-    return deny(
-      'missing_annotation',
-      `annotation ${auth}="token" needs ${authSecret}: the accepted tokens are read from its key "tokens". ` +
-        `Fix: set ${authSecret}: "mcp-server-tokens" (a Secret with a key named tokens), or remove ${auth}`,
-    );
-  }
-  if (identity.auth === 'jwt' && identity.jwtJwks === undefined && identity.authSecret === undefined) {
-    return deny(
-      'missing_annotation',
-      `annotation ${auth}="jwt" needs the keys that sign accepted tokens. Fix: set ${jwtJwks}: ` +
-        `"https://issuer.example.com/.well-known/jwks.json", or ${authSecret}: "mcp-server-jwks" (a Secret with a key named jwks.json)`,
-    );
+  for (const requirement of REQUIREMENTS) {
+    const message = requirement(identity);
+    if (message !== undefined) return deny('missing_annotation', message);
   }
   return undefined;
 }

@@ -90,6 +90,7 @@ const identityAnnotations = fc.record(
     'mcp.io/auth-secret': maybe(fc.constant('mcp-tokens'), 70),
     'mcp.io/jwt-jwks': maybe(fc.constant('https://issuer.example.com/jwks.json'), 40),
     'mcp.io/jwt-issuer': maybe(fc.constant('https://issuer.example.com'), 15),
+    'mcp.io/jwt-audience': maybe(fc.constant('https://mcp.example.com/mcp'), 70),
     'mcp.io/policy-configmap': maybe(fc.constantFrom('mcp-policy', 'mcp-policy/rules.json'), 25),
     'mcp.io/otel-endpoint': maybe(weighted(['http://collector:4318', 4], ['collector:4317', 1]), 20),
     'sidecar.istio.io/status': maybe(fc.constant('{"containers":["istio-proxy"]}'), 10),

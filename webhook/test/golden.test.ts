@@ -43,6 +43,18 @@ const EXPLICIT: readonly GoldenCase[] = [
     config: injectorConfig({ sidecarMode: 'classic' }),
   },
   {
+    name: 'pod-istio-native (--sidecar-mode classic)',
+    input: 'pod-istio-native.yaml',
+    expect: { golden: 'pod-istio-native.classic.injected.yaml' },
+    config: injectorConfig({ sidecarMode: 'classic' }),
+  },
+  {
+    name: 'pod-linkerd (--sidecar-mode classic)',
+    input: 'pod-linkerd.yaml',
+    expect: { golden: 'pod-linkerd.classic.injected.yaml' },
+    config: injectorConfig({ sidecarMode: 'classic' }),
+  },
+  {
     name: 'pod-linkerd-classic (--sidecar-mode classic)',
     input: 'pod-linkerd-classic.yaml',
     expect: { golden: 'pod-linkerd-classic.classic.injected.yaml' },

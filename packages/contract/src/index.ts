@@ -7,6 +7,8 @@ export {
   type AnnotationKey,
   type AnnotationSpec,
   type ConfigAnnotationKey,
+  type ConfigMapKey,
+  DEFAULT_POLICY_KEY,
   NAMESPACE_LABEL,
   NAMESPACE_LABEL_VALUE,
   readAnnotation,

@@ -11,7 +11,8 @@ import { createAdminServer } from './admin/admin-server.ts';
 import { cannotStart } from './errors.ts';
 import { healthOf } from './health.ts';
 import type { HttpDeps } from './http/deps.ts';
-import { createListener } from './http/listener.ts';
+import { type Edges, startEdges } from './edges.ts';
+import { createListener, type McpServer, reloadTls } from './http/listener.ts';
 import { createMcpHandler } from './http/server.ts';
 import { requestStages } from './http/stages/index.ts';
 import type { Logger } from './log.ts';
@@ -33,25 +34,33 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** Starts a bridge in front of the upstream that `--upstream` names, or the command after `--`. */
+/**
+ * Starts a bridge in front of the upstream that `--upstream` names, or the command after `--`. Throws SetupError when
+ * a file the configuration names (certificates, tokens, JWKS, policy) cannot be used.
+ */
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
+  let url = '';
+  const edges = await startEdges(config, () => url, log);
   const upstream = upstreamSpec(config, command);
   const open = await transportFor(upstream, { maxMessageSize: config.maxMessageSize });
-  const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, open, log);
-  const mcpServer = createListener(createMcpHandler(deps, requestStages(config)));
+  const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, open, log, edges.identity.metadata);
+  const stages = requestStages(config, { identity: edges.identity.settings, tracing: edges.tracing?.stage });
+  const mcpServer = createListener(createMcpHandler(deps, stages), edges.tls);
+  edges.onTlsChange = (contents) => reloadTls(mcpServer, contents, edges.tls!);
   const [mcpAddress, adminAddress] = await Promise.all([
     listen(mcpServer, config.port, config.host, 'MCP endpoint', '--port'),
     listen(admin, config.adminPort, config.adminHost, 'admin endpoints', '--admin-port'),
   ]);
+  url = `${edges.tls ? 'https' : 'http'}://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`;
   void parts.shared?.keepRunning();
   parts.pool?.fill();
   sessions.startTicking();
   return {
-    url: `http://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`,
+    url,
     adminUrl: `http://${hostForUrl(config.adminHost)}:${adminAddress.port}`,
     metrics,
     sessions,
-    close: () => shutdown({ config, log, deps, mcpServer, adminServer: admin, ...parts }),
+    close: () => shutdown({ config, log, deps, mcpServer, adminServer: admin, edges, ...parts }),
   };
 }
 
@@ -61,7 +70,13 @@ interface UpstreamParts {
 }
 
 /** Builds the object graph, each part from the ones before it: upstreams, the session table, health, metrics. */
-function assemble(config: BridgeConfig, upstream: UpstreamSpec, open: TransportFactory, log: Logger) {
+function assemble(
+  config: BridgeConfig,
+  upstream: UpstreamSpec,
+  open: TransportFactory,
+  log: Logger,
+  metadata: HttpDeps['metadata'],
+) {
   const metrics = new Metrics();
   const createUpstream = upstreamFactory(config, open, log, metrics);
   const parts: UpstreamParts =
@@ -69,7 +84,7 @@ function assemble(config: BridgeConfig, upstream: UpstreamSpec, open: TransportF
       ? { shared: createUpstream() }
       : { pool: new UpstreamPool(createUpstream, config.poolMin, log) };
   const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
-  const deps: HttpDeps = { config, sessions, metrics, log, legacyWaiting: new Map(), draining: false };
+  const deps: HttpDeps = { config, sessions, metrics, log, metadata, legacyWaiting: new Map(), draining: false };
   const health = healthOf({ config, upstream, sessions, ...parts, isDraining: () => deps.draining });
   metrics.observe({
     sessions: () => sessions.size,
@@ -88,7 +103,7 @@ function upstreamFactory(config: BridgeConfig, open: TransportFactory, log: Logg
   return (onEnded) => new Upstream({ ...options, onEnded });
 }
 
-function listen(server: Server, port: number, host: string, what: string, flag: string): Promise<AddressInfo> {
+function listen(server: McpServer, port: number, host: string, what: string, flag: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => reject(cannotStart.listen(what, flag, host, port, error.code));
     server.once('error', failed);
@@ -111,8 +126,9 @@ interface ShutdownParts extends UpstreamParts {
   readonly config: BridgeConfig;
   readonly log: Logger;
   readonly deps: HttpDeps;
-  readonly mcpServer: Server;
+  readonly mcpServer: McpServer;
   readonly adminServer: Server;
+  readonly edges: Edges;
 }
 
 async function shutdown(parts: ShutdownParts): Promise<void> {
@@ -134,4 +150,6 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
   parts.mcpServer.closeAllConnections();
   parts.adminServer.close();
   parts.adminServer.closeAllConnections();
+  // Last: the spans of the requests that just finished are exported too.
+  await parts.edges.close();
 }

@@ -5,7 +5,7 @@ import { describeUpstream, parseBridgeCli, renderHelp, upstreamSpec } from '@mcp
 
 import { startBridge } from './bridge.ts';
 import { createLogger } from './log.ts';
-import { errorText, StartupProblem } from './errors.ts';
+import { errorText, SetupError } from './errors.ts';
 import { upstreamProblem } from './upstream/kinds/index.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
@@ -55,7 +55,8 @@ try {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } catch (error) {
-  if (error instanceof StartupProblem) {
+  if (error instanceof SetupError) {
+    // A file the options name cannot be used: like a bad option, one line and exit 2.
     process.stderr.write(`mcp-sidecar: ${error.message}\n`);
     process.exit(2);
   }

@@ -7,28 +7,41 @@ import type { BridgeConfig } from '@mcp-sidecar/contract';
 import type { JsonRpcRequest } from '@mcp-sidecar/protocol';
 
 import type { RequestContext } from '../context.ts';
+import { PEER_META_KEY, peerOf } from '../identity/identity.ts';
 
 /** Returns the request to forward: the same object when it has nothing to add (the common, free case). */
 export type RequestDecorator = (ctx: RequestContext<unknown>, request: JsonRpcRequest) => JsonRpcRequest;
 
-/** The `_meta` key under which the bridge tells the server who called (the identity contract). */
-export const PEER_META_KEY = 'io.mcp-sidecar/peer';
+const withMeta = (request: JsonRpcRequest, additions: Readonly<Record<string, unknown>>): JsonRpcRequest => {
+  const params = request.params;
+  const meta = params?._meta as Record<string, unknown> | undefined;
+  request.params = { ...params, _meta: { ...meta, ...additions } };
+  return request;
+};
 
 /**
- * A client may not say who it is by writing the bridge's own `_meta` key: the server (and, for an HTTP upstream, the
- * x-forwarded-client-cert header made from it) would take the claim for the bridge's word. Removed before any
- * decorator that writes the real identity runs. Allocates only for a request that carries the key.
+ * The caller, in `params._meta["io.mcp-sidecar/peer"]` (README: "Identity and access"), replacing whatever the client
+ * wrote there: a server may trust this key because no client can set it. Per request, so in shared mode each request
+ * names its own caller.
  */
-export const dropClaimedPeer: RequestDecorator = (_ctx, request) => {
-  const meta = (request.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
-  if (meta === undefined || meta === null || typeof meta !== 'object' || !(PEER_META_KEY in meta)) return request;
-  const { [PEER_META_KEY]: _claimed, ...rest } = meta;
-  return { ...request, params: { ...request.params, _meta: rest } };
+export const peerDecorator: RequestDecorator = (ctx, request) =>
+  withMeta(request, { [PEER_META_KEY]: peerOf(ctx.identity) });
+
+/**
+ * The trace context of the upstream hop (W3C traceparent, tracestate, baggage as unprefixed `_meta` keys), so a
+ * traced server continues the trace; a client that put its own trace context in `_meta` keeps it. The hop's span is
+ * started through the context's trace seam; this function only merges the keys it returns.
+ */
+export const traceDecorator: RequestDecorator = (ctx, request) => {
+  if (!ctx.trace.recording) return request;
+  const keys = ctx.trace.upstreamHop(request.id);
+  const meta = request.params?._meta as Record<string, unknown> | undefined;
+  return typeof meta?.['traceparent'] === 'string' ? request : withMeta(request, keys);
 };
 
 /** The decorators a bridge with this configuration applies, in order. */
 export function requestDecorators(_config: BridgeConfig): readonly RequestDecorator[] {
-  return [dropClaimedPeer];
+  return [peerDecorator, traceDecorator];
 }
 
 export function decorate(

@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics.ts';
 import type { RequestDecorator } from '../router/decorators.ts';
 import { Router } from '../router/router.ts';
 import type { DropReason, Effect, Pending, RouterSession } from '../router/types.ts';
-import { perform, type SessionOwner } from './interpreter.ts';
+import { type DeniedEffect, perform, type SessionOwner } from './interpreter.ts';
 import { InternalRequests } from './requests.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
 import type { Transport, TransportEnd, TransportFactory } from './transport.ts';
@@ -146,7 +146,7 @@ export class Upstream {
 
   /** Routes a client message; requests that cannot reach the upstream are answered with an error at once. */
   fromClient(route: Route, ctx: RequestContext, message: ClassifiedMessage): void {
-    if (this.#debug) this.#logMessage('client → server', message, route.id);
+    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.trace.logFields);
     if (this.#life.state !== 'ready') {
       if (message.kind === 'request') ctx.sink.deliver(this.#unavailable(exactId(message.message)), true);
       return;
@@ -212,6 +212,7 @@ export class Upstream {
       toUpstream: (message) => this.#transport?.send(message),
       internal: (id, response) => this.#requests.settle(id, response),
       dropped: (reason, detail, expected) => this.#dropped(reason, detail, expected),
+      denied: (effect) => this.#denied(effect),
     });
   }
 
@@ -220,8 +221,9 @@ export class Upstream {
     return this.#options.log.isLevelEnabled('debug');
   }
 
-  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string): void {
+  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, trace?: object): void {
     const fields = {
+      ...trace,
       session,
       rpc_id: 'id' in message ? message.id : undefined,
       method: 'method' in message ? message.method : undefined,
@@ -234,6 +236,12 @@ export class Upstream {
     const { log } = this.#options;
     if (expected) log.info({ upstream: this.description, reason }, detail);
     else log.warn({ upstream: this.description, reason }, `message not delivered: ${detail}`);
+  }
+
+  #denied({ denial, caller, method, logFields }: DeniedEffect): void {
+    this.#options.metrics.policyDenials.inc({ kind: denial.kind });
+    const fields = { ...logFields, caller, method, name: denial.name, reason: denial.reason };
+    this.#options.log.warn(fields, `access denied: ${caller} may not use ${method} '${denial.name}'`);
   }
 
   /** An over-long message: if its id can be read, its request gets an error instead of waiting forever. */

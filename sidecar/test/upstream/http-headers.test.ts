@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { encodeXfcc, messageHeaders } from '../../src/upstream/kinds/streamable-http/headers.ts';
-import { dropClaimedPeer, PEER_META_KEY } from '../../src/router/decorators.ts';
-import { ANONYMOUS, NO_TRACE, type RequestContext } from '../../src/context.ts';
+import { PEER_META_KEY } from '../../src/identity/identity.ts';
 
 describe('encodeXfcc', () => {
   it('encodes a certificate identity in Envoy’s format, quoting what needs it', () => {
@@ -50,31 +49,5 @@ describe('messageHeaders', () => {
       'mcp-name': 'test://a',
     });
     expect(messageHeaders({ jsonrpc: '2.0', id: 3, result: {} })).toEqual({});
-  });
-});
-
-describe('dropClaimedPeer', () => {
-  const ctx: RequestContext<unknown> = {
-    era: 'legacy-session',
-    protocolVersion: '2025-11-25',
-    sessionId: 's',
-    identity: ANONYMOUS,
-    trace: NO_TRACE,
-    sink: undefined,
-  };
-
-  it('removes an identity a client wrote into the bridge’s _meta key, and leaves everything else', () => {
-    const request = {
-      jsonrpc: '2.0' as const,
-      id: 1,
-      method: 'tools/call',
-      params: { name: 'x', _meta: { progressToken: 5, [PEER_META_KEY]: { spiffe: 'spiffe://evil' } } },
-    };
-    expect(dropClaimedPeer(ctx, request)).toEqual({ ...request, params: { name: 'x', _meta: { progressToken: 5 } } });
-  });
-
-  it('returns the same object when there is nothing to drop', () => {
-    const request = { jsonrpc: '2.0' as const, id: 1, method: 'tools/list', params: { _meta: { progressToken: 1 } } };
-    expect(dropClaimedPeer(ctx, request)).toBe(request);
   });
 });

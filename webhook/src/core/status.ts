@@ -16,12 +16,31 @@ export interface InjectionStatus {
   readonly volumes: readonly string[];
 }
 
-/** The names the injector adds to pods; a pod without mcp.io/status must not already use them. */
+/** The bridge's read-only volumes for the identity annotations (identity.ts): name and mount path of each. */
+export const IDENTITY_VOLUMES = {
+  tls: { volume: 'mcp-sidecar-tls', dir: '/etc/mcp-sidecar/tls' },
+  auth: { volume: 'mcp-sidecar-auth', dir: '/etc/mcp-sidecar/auth' },
+  policy: { volume: 'mcp-sidecar-policy', dir: '/etc/mcp-sidecar/policy' },
+} as const;
+
+/**
+ * The names the injector adds to pods; a pod without mcp.io/status must not already use them. The identity volumes
+ * are reserved only in pods whose annotations ask for them (checks.ts).
+ */
 export const RESERVED_CONTAINERS: readonly string[] = [INJECTION.shimInstallContainer, INJECTION.sidecarContainer];
 export const RESERVED_VOLUMES: readonly string[] = [INJECTION.volume];
 
-/** `shim`: a stdio server behind mcp-shim (install step and shared volume); false for an HTTP server. */
-export function statusFor(version: string, mode: SidecarMode, serverContainer: string, shim = true): InjectionStatus {
+/**
+ * `volumes`: every volume this pass adds (the shared one, then any identity volumes). `shim`: a stdio server behind
+ * mcp-shim (its install step); false for an HTTP server (mcp.io/upstream), which gets the bridge only.
+ */
+export function statusFor(
+  version: string,
+  mode: SidecarMode,
+  serverContainer: string,
+  volumes: readonly string[],
+  shim = true,
+): InjectionStatus {
   const native = mode === 'native';
   const install = shim ? [INJECTION.shimInstallContainer] : [];
   return {
@@ -30,7 +49,7 @@ export function statusFor(version: string, mode: SidecarMode, serverContainer: s
     serverContainer,
     initContainers: native ? [...install, INJECTION.sidecarContainer] : install,
     containers: native ? [] : [INJECTION.sidecarContainer],
-    volumes: shim ? [INJECTION.volume] : [],
+    volumes,
   };
 }
 

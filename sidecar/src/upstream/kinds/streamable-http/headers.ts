@@ -5,7 +5,7 @@
 
 import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 
-import { PEER_META_KEY } from '../../../router/decorators.ts';
+import { PEER_META_KEY } from '../../../identity/identity.ts';
 
 /** The fields of the bridge's identity contract that XFCC can carry. */
 interface PeerFields {

@@ -79,10 +79,15 @@ function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
 }
 
 function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics): UpstreamFactory {
-  const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize });
+  const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize, maxJsonDepth: config.maxJsonDepth });
   const exclusive = config.sessionMode === 'per-session';
   const decorators = requestDecorators(config);
-  const options = { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics };
+  const limits = {
+    requestTimeout: config.requestTimeout,
+    logRate: config.upstreamLogRate,
+    maxJsonDepth: config.maxJsonDepth,
+  };
+  const options = { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics, limits };
   return (onEnded) => new Upstream({ ...options, onEnded });
 }
 

@@ -6,6 +6,7 @@
 //                server→client request the bridge cannot relay.
 // What an agent or an operator reads is worded once, here. Pure: no I/O, so the router uses it too.
 
+import { formatDuration } from '@mcp-sidecar/contract';
 import { ERROR_CODES, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-sidecar/protocol';
 
 interface ErrorSpec {
@@ -43,7 +44,17 @@ export const ERRORS = {
   bad_last_event_id: http(400, 'Last-Event-ID was not issued by this bridge.'),
   payload_too_large: http(413, 'The body is over --max-message-size; the connection is closed.'),
   parse_error: http(400, 'The body is not valid JSON.', ERROR_CODES.parseError),
+  invalid_utf8: http(400, 'The body is not valid UTF-8 (it is refused, never repaired).', ERROR_CODES.parseError),
+  too_deep: http(400, 'The body nests arrays and objects deeper than --max-json-depth.', ERROR_CODES.invalidRequest),
   invalid_request: http(400, 'The body is JSON but not one JSON-RPC message.', ERROR_CODES.invalidRequest),
+  bad_http: http(400, 'The request is not valid HTTP/1.1; the connection is closed.'),
+  read_timeout: http(408, 'The headers or the body did not arrive within --headers-timeout / --body-timeout.'),
+  headers_too_large: http(431, 'The request line and headers are over --max-header-size; the connection is closed.'),
+  too_many_connections: http(503, '--max-connections connections are open; this one is closed (Retry-After: 1).'),
+  admin_origin_forbidden: http(
+    403,
+    'A request to the admin port carried an Origin header (browsers have no business there).',
+  ),
   shutting_down: http(503, 'The bridge is shutting down and opens no new sessions (Retry-After: 1).'),
   too_many_sessions: http(503, '--max-sessions sessions are open (Retry-After: 5).'),
   upstream_not_ready: http(503, 'The shared MCP server did not get ready in time (Retry-After: 2).'),
@@ -51,7 +62,13 @@ export const ERRORS = {
   upstream_exited: rpc('The MCP server ended while handling the request; data has its exit code and signal.'),
   upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
   upstream_unavailable: rpc('The MCP server is restarting or not running; the request never reached it.'),
+  request_timeout: rpc('The server did not answer within --request-timeout; it was sent notifications/cancelled.'),
+  not_forwarded: rpc(
+    'The bridge could not write the request to the server; its logs say why.',
+    ERROR_CODES.internalError,
+  ),
   answer_too_large: rpc("The server's answer was over --max-message-size.", ERROR_CODES.internalError),
+  answer_too_deep: rpc("The server's answer nested deeper than --max-json-depth.", ERROR_CODES.internalError),
   unattributable: rpc('To the server: a server→client request no single client can be found for.'),
   capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),
 } as const satisfies Record<string, ErrorSpec>;
@@ -112,6 +129,13 @@ export function renderErrorsMarkdown(): string {
   );
 }
 
+/** Longest untrusted value (a header, an id, a name) quoted whole in a message; longer ones are cut. */
+export const QUOTE_LIMIT = 64;
+
+/** An untrusted value as quoted in messages and logs: cut to QUOTE_LIMIT characters, saying how long it was. */
+export const clip = (value: string, limit = QUOTE_LIMIT): string =>
+  value.length <= limit ? value : `${value.slice(0, limit)}… (${value.length} characters)`;
+
 /** Every HTTP refusal, worded once. */
 export const refuse = {
   unknownPath: (endpoint: string, legacySse: string) =>
@@ -121,12 +145,17 @@ export const refuse = {
   origin: (origin: string) =>
     new HttpRefusal(
       'origin_forbidden',
-      `Forbidden: Origin ${origin} is not allowed; start the bridge with --allowed-origins ${origin} to allow it`,
+      `Forbidden: Origin ${clip(origin)} is not allowed; start the bridge with --allowed-origins ${clip(origin)} to allow it`,
     ),
   host: (host: string) =>
     new HttpRefusal(
       'host_forbidden',
-      `Forbidden: Host ${host} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+      `Forbidden: Host ${clip(host)} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+    ),
+  adminOrigin: () =>
+    new HttpRefusal(
+      'admin_origin_forbidden',
+      'Forbidden: the admin port answers probes and scrapers, not browsers; send the request without an Origin header',
     ),
   notAcceptable: (detail: string) => new HttpRefusal('not_acceptable', `Not Acceptable: ${detail}`),
   mediaType: () =>
@@ -137,18 +166,18 @@ export const refuse = {
   protocolVersion: (version: string | undefined) =>
     new HttpRefusal(
       'unsupported_protocol_version',
-      `Bad Request: unsupported MCP-Protocol-Version "${version}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+      `Bad Request: unsupported MCP-Protocol-Version "${clip(version ?? '')}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
     ),
   sessionIdRequired: (detail: string) => new HttpRefusal('session_id_required', `Bad Request: ${detail}`),
   sessionNotFound: (id: string) =>
     new HttpRefusal(
       'session_not_found',
-      `Not Found: session ${id} does not exist or has ended; start a new session with initialize`,
+      `Not Found: session ${clip(id)} does not exist or has ended; start a new session with initialize`,
     ),
   legacySessionNotFound: (detail: string) => new HttpRefusal('legacy_session_not_found', `Not Found: ${detail}`),
   streamConflict: (detail: string) => new HttpRefusal('stream_conflict', `Conflict: ${detail}`),
   lastEventId: (value: string) =>
-    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${value}" was not issued by this server`),
+    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${clip(value)}" was not issued by this server`),
   tooLarge: (limit: number) =>
     new HttpRefusal('payload_too_large', `Payload Too Large: the message is over --max-message-size (${limit} bytes)`, {
       connection: 'close',
@@ -157,6 +186,38 @@ export const refuse = {
     new HttpRefusal(
       notJson ? 'parse_error' : 'invalid_request',
       `Bad Request: the body is not one JSON-RPC message (${reason})`,
+    ),
+  invalidUtf8: () =>
+    new HttpRefusal(
+      'invalid_utf8',
+      'Bad Request: the body is not valid UTF-8; send the JSON-RPC message encoded as UTF-8',
+    ),
+  tooDeep: (limit: number) =>
+    new HttpRefusal(
+      'too_deep',
+      `Bad Request: the message nests arrays and objects deeper than ${limit} levels (--max-json-depth); send flatter params`,
+    ),
+  badHttp: () => new HttpRefusal('bad_http', 'Bad Request: the request is not valid HTTP/1.1', { connection: 'close' }),
+  readTimeout: (headersMs: number, bodyMs: number) =>
+    new HttpRefusal(
+      'read_timeout',
+      `Request Timeout: the request did not arrive in time (headers within ${formatDuration(headersMs)}, --headers-timeout; ` +
+        `all of it within ${formatDuration(bodyMs)}, --body-timeout); the connection is closed`,
+      { connection: 'close' },
+    ),
+  headersTooLarge: (limit: number) =>
+    new HttpRefusal(
+      'headers_too_large',
+      `Request Header Fields Too Large: the request line and headers are over ${limit} bytes (--max-header-size); ` +
+        'send shorter headers',
+      { connection: 'close' },
+    ),
+  tooManyConnections: (max: number) =>
+    new HttpRefusal(
+      'too_many_connections',
+      `Service Unavailable: mcp-sidecar already has ${max} open connections (--max-connections); ` +
+        'retry shortly, or reuse connections (keep-alive)',
+      { connection: 'close', 'retry-after': '1' },
     ),
   shuttingDown: () =>
     new HttpRefusal('shutting_down', 'Service Unavailable: mcp-sidecar is shutting down', { 'retry-after': '1' }),
@@ -179,7 +240,7 @@ export const errorText = (error: unknown): string => (error instanceof Error ? e
 
 /** What a request was about, in error messages: `tools/call 'search'`. */
 export const requestLabel = (method: string, target: string | undefined): string =>
-  target ? `${method} '${target}'` : method;
+  target ? `${clip(method)} '${clip(target)}'` : clip(method);
 
 /** Every JSON-RPC failure, worded once. */
 export const fail = {
@@ -207,10 +268,26 @@ export const fail = {
         : `the MCP server is not running${cause}; start a new session (initialize)`,
     );
   },
+  requestTimeout: (what: string, timeoutMs: number) =>
+    new RpcFailure(
+      'request_timeout',
+      `the MCP server did not answer ${what} within ${formatDuration(timeoutMs)} (mcp-sidecar's --request-timeout), so ` +
+        'mcp-sidecar cancelled it; retry, or ask the operator to raise --request-timeout if the tool is that slow',
+    ),
+  notForwarded: (what: string) =>
+    new RpcFailure(
+      'not_forwarded',
+      `mcp-sidecar could not send ${what} to the MCP server (see the bridge's logs); the request was not started`,
+    ),
   answerTooLarge: (bytes: number) =>
     new RpcFailure(
       'answer_too_large',
       `the MCP server's answer was ${bytes} bytes or more, over mcp-sidecar's --max-message-size; raise the limit or ask for less data`,
+    ),
+  answerTooDeep: (limit: number) =>
+    new RpcFailure(
+      'answer_too_deep',
+      `the MCP server's answer nested arrays and objects deeper than ${limit} levels (mcp-sidecar's --max-json-depth), so it was not forwarded`,
     ),
   unattributable: (method: string, inflight: number) => {
     const why =

@@ -12,7 +12,13 @@ export {
   readAnnotation,
   renderAnnotationsMarkdown,
 } from './annotations.ts';
-export { type BridgeCli, parseBridgeCli, renderHelp, renderOptionsMarkdown } from './bridge-cli.ts';
+export {
+  type BridgeCli,
+  parseBridgeCli,
+  renderHelp,
+  renderLimitsMarkdown,
+  renderOptionsMarkdown,
+} from './bridge-cli.ts';
 export {
   BRIDGE_OPTION_NAMES,
   BRIDGE_OPTIONS,

@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.ts';
 import type { ClientCapabilities } from '../router/types.ts';
 import type { UpstreamFactory, UpstreamPool } from '../upstream/pool.ts';
 import type { Upstream } from '../upstream/upstream.ts';
+import { streamBounds } from './bounded-writer.ts';
 import type { LegacyStream } from './legacy-stream.ts';
 import { type EndReason, Session, type SessionListener, type Transport } from './session.ts';
 import { KEEPALIVE_COMMENT } from './sse.ts';
@@ -55,7 +56,7 @@ export class SessionManager {
   constructor(options: SessionManagerOptions) {
     this.#options = options;
     this.#listener = {
-      lost: (reason) => options.metrics.dropped.inc({ reason }),
+      lost: (reason, count) => options.metrics.dropped.inc({ reason }, count),
       ended: (session, reason) => void this.close(session.id, reason),
     };
   }
@@ -170,8 +171,9 @@ export class SessionManager {
     capabilities: ClientCapabilities;
     legacy?: LegacyStream;
   }): Session {
-    const { config, metrics } = this.#options;
-    const session = new Session({ ...parts, eventStoreSize: config.eventStoreSize, listener: this.#listener });
+    const { config, metrics, log } = this.#options;
+    const bounds = streamBounds(config, metrics, log, parts.id);
+    const session = new Session({ ...parts, bounds, listener: this.#listener });
     const { id, transport, upstream } = parts;
     this.#sessions.set(id, session);
     metrics.sessionsStarted.inc({ transport });

@@ -10,6 +10,7 @@ import { type ClassifiedMessage, type JsonRpcMessage, wantsPrimingEvent } from '
 import type { RequestContext } from '../context.ts';
 import type { ClientCapabilities } from '../router/types.ts';
 import type { Route, Upstream, UpstreamSessionOwner } from '../upstream/upstream.ts';
+import { BoundedWriter, type StreamBounds } from './bounded-writer.ts';
 import { EventStore } from './event-store.ts';
 import type { LegacyStream } from './legacy-stream.ts';
 import { JSON_WINDOW_MS, ResponseStream, type StreamHost } from './response-stream.ts';
@@ -21,8 +22,8 @@ export type EndReason = 'deleted' | 'idle' | 'upstream_exited' | 'shutdown' | 'c
 
 /** What a session tells the table that owns it. */
 export interface SessionListener {
-  /** An event nobody received was pushed out of the store, or an answer had nowhere to go. */
-  lost(reason: 'queue_overflow' | 'undeliverable'): void;
+  /** `count` events nobody received were pushed out of the store, or an answer had nowhere to go. */
+  lost(reason: 'queue_overflow' | 'undeliverable', count: number): void;
   /** The session must end (its per-session upstream is gone). */
   ended(session: Session, reason: EndReason): void;
 }
@@ -33,7 +34,8 @@ export interface SessionOptions {
   readonly upstream: Upstream;
   readonly protocolVersion: string;
   readonly capabilities: ClientCapabilities;
-  readonly eventStoreSize: number;
+  /** How much the event store keeps; also how far behind a stream's reader may fall (see bounded-writer.ts). */
+  readonly bounds: StreamBounds;
   /** The legacy transport's single SSE connection. */
   readonly legacy?: LegacyStream;
   readonly listener: SessionListener;
@@ -59,6 +61,7 @@ export class Session implements StreamHost, UpstreamSessionOwner {
   /** Answers still waiting to be sent as JSON; the ticker turns old ones into SSE streams. */
   readonly #pending = new Set<ResponseStream>();
   readonly #listener: SessionListener;
+  readonly #bounds: StreamBounds;
   #nextStreamId = 1;
 
   constructor(options: SessionOptions) {
@@ -66,7 +69,8 @@ export class Session implements StreamHost, UpstreamSessionOwner {
     this.transport = options.transport;
     this.upstream = options.upstream;
     this.protocolVersion = options.protocolVersion;
-    this.events = new EventStore(options.eventStoreSize);
+    this.#bounds = options.bounds;
+    this.events = new EventStore(options.bounds.maxEvents, options.bounds.maxBytes);
     this.standalone = new StandaloneStream(this);
     this.legacy = options.legacy;
     this.#listener = options.listener;
@@ -120,8 +124,12 @@ export class Session implements StreamHost, UpstreamSessionOwner {
     return this.#live.get(streamId);
   }
 
-  lost(reason: 'queue_overflow' | 'undeliverable'): void {
-    this.#listener.lost(reason);
+  lost(reason: 'queue_overflow' | 'undeliverable', count = 1): void {
+    this.#listener.lost(reason, count);
+  }
+
+  writer(res: ServerResponse, streamId: number): BoundedWriter {
+    return new BoundedWriter(res, this.#bounds, streamId === 0 ? 'standalone' : `post-${streamId}`);
   }
 
   /** Starts the answer to one POSTed request; `onDone` runs once it has been sent (or given up). */

@@ -10,8 +10,9 @@ import { type BridgeConfig, upstreamSpec, type UpstreamSpec } from '@mcp-sidecar
 import { createAdminServer } from './admin/admin-server.ts';
 import { healthOf } from './health.ts';
 import type { HttpDeps } from './http/deps.ts';
-import { createListener } from './http/listener.ts';
+import { type ConnectionRefusal, createListener } from './http/listener.ts';
 import { createMcpHandler } from './http/server.ts';
+import { adminPolicy, RequestGuards } from './http/stages/caller.ts';
 import { requestStages } from './http/stages/index.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -35,7 +36,7 @@ export interface Bridge {
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
   const upstream = upstreamSpec(config.upstream, command);
   const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, log);
-  const mcpServer = createListener(createMcpHandler(deps, requestStages(config)));
+  const mcpServer = createListener(createMcpHandler(deps, requestStages(config)), config, refusedBy(metrics));
   const [mcpAddress, adminAddress] = await Promise.all([
     listen(mcpServer, config.port, config.host),
     listen(admin, config.adminPort, config.adminHost),
@@ -75,8 +76,12 @@ function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
     poolReady: () => parts.pool?.status.ready ?? 0,
     ready: () => health.readiness().ok,
   });
-  return { sessions, metrics, parts, deps, admin: createAdminServer(health, metrics) };
+  const guards = new RequestGuards(adminPolicy(config));
+  const admin = createAdminServer(health, metrics, { guards, limits: config, refused: refusedBy(metrics) });
+  return { sessions, metrics, parts, deps, admin };
 }
+
+const refusedBy = (metrics: Metrics) => (reason: ConnectionRefusal) => metrics.connectionsClosed.inc({ reason });
 
 function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics): UpstreamFactory {
   const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize, maxJsonDepth: config.maxJsonDepth });

@@ -73,6 +73,11 @@ export class BoundedWriter {
     return this.#res !== null;
   }
 
+  /** What is held back right now, waiting for the reader. */
+  get backlog(): HeldBack {
+    return { events: this.#held.length, bytes: this.#heldBytes };
+  }
+
   /** Writes one SSE event, or holds it while the reader is behind; past the bounds, ends the stream. */
   write(chunk: string): void {
     const res = this.#res;

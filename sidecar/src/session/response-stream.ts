@@ -38,6 +38,7 @@ export class ResponseStream implements ResponseSink {
   /** Where SSE events go once the answer is a stream (the POST's response, or the GET that resumed it). */
   #out: BoundedWriter | null = null;
   #mode: 'pending' | 'sse' | 'done' = 'pending';
+  #reachedClient = false;
   #streamId = -1;
   readonly #host: StreamHost;
   readonly #headers: Record<string, string>;
@@ -60,6 +61,11 @@ export class ResponseStream implements ResponseSink {
 
   get pending(): boolean {
     return this.#mode === 'pending';
+  }
+
+  /** The stream ended on a connection the client still had open (so the client saw the end: it is active). */
+  get reachedClient(): boolean {
+    return this.#reachedClient;
   }
 
   deliver(message: JsonRpcMessage, final: boolean): void {
@@ -98,6 +104,7 @@ export class ResponseStream implements ResponseSink {
   #sendJson(data: string, message: JsonRpcMessage): void {
     this.#mode = 'done';
     const res = this.#res;
+    this.#reachedClient = res !== null;
     if (res) {
       const length = String(Buffer.byteLength(data));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': length, ...this.#headers });
@@ -125,6 +132,7 @@ export class ResponseStream implements ResponseSink {
   #finish(message: JsonRpcMessage | undefined): void {
     this.#mode = 'done';
     this.#host.closeStream(this.#streamId);
+    this.#reachedClient = this.#out?.open ?? false;
     this.#out?.end();
     this.#onDone(this, message);
   }

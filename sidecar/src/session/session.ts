@@ -53,7 +53,7 @@ export class Session implements StreamHost, UpstreamSessionOwner {
   readonly createdAt = Date.now();
   /** Protocol version the session negotiated; decides SSE priming and the default MCP-Protocol-Version. */
   protocolVersion: string;
-  /** Requests answered or streaming right now; a session with any is never idle. */
+  /** Requests answered or streaming right now; a session with any is never idle (--request-timeout ends them). */
   openRequests = 0;
   #lastActivity = Date.now();
   /** Streams that went SSE and are still open, by stream id (for resumption and keep-alives). */
@@ -142,7 +142,9 @@ export class Session implements StreamHost, UpstreamSessionOwner {
     const stream = new ResponseStream(this, res, headers, (done, message) => {
       this.openRequests -= 1;
       this.#pending.delete(done);
-      this.touch();
+      // An answer nobody received (the client has gone; say --request-timeout failed the call) is not activity:
+      // the reaper counts the session idle from the client's last sign of life.
+      if (done.reachedClient) this.touch();
       onDone(done, message);
     });
     this.#pending.add(stream);

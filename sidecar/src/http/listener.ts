@@ -12,6 +12,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
 
 import type { BridgeConfig } from '@mcp-sidecar/contract';
 
@@ -72,13 +73,21 @@ export function createListener(
 }
 
 /**
+ * Calls `accepted` with each connection as requests will see it (`req.socket`): the TCP socket, or for a TLS server
+ * the TLS socket once its handshake is done (a TLS server should also set a short `handshakeTimeout`).
+ */
+function onConnection(server: Server, accepted: (socket: Socket) => void): void {
+  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', accepted);
+}
+
+/**
  * Node starts a request's headers clock at its first byte, so a client that connects and waits before trickling
  * would get nearly twice --headers-timeout. The first request on a connection is therefore also timed from the
  * connection itself (later ones are covered by the keep-alive timeout, then Node's clock).
  */
 function firstHeadersDeadline(server: Server, timeoutMs: number, expired: (socket: Socket) => void): void {
   const deadlines = new WeakMap<Socket, NodeJS.Timeout>();
-  server.on('connection', (socket: Socket) => {
+  onConnection(server, (socket) => {
     const timer = setTimeout(() => expired(socket), timeoutMs);
     timer.unref();
     deadlines.set(socket, timer);
@@ -113,7 +122,7 @@ class ConnectionLimit {
 
   watch(server: Server): void {
     server.maxConnections = this.#max + REFUSAL_HEADROOM;
-    server.on('connection', (socket: Socket) => {
+    onConnection(server, (socket) => {
       if (++this.#open > this.#max) this.#overLimit.add(socket);
       socket.once('close', () => this.#open--);
     });

@@ -58,6 +58,10 @@ export const ERRORS = {
   shutting_down: http(503, 'The bridge is shutting down and opens no new sessions (Retry-After: 1).'),
   too_many_sessions: http(503, '--max-sessions sessions are open (Retry-After: 5).'),
   upstream_not_ready: http(503, 'The shared MCP server did not get ready in time (Retry-After: 2).'),
+  unauthorized: http(401, 'No certificate, mesh identity or bearer token, and --auth requires one (WWW-Authenticate).'),
+  invalid_token: http(401, 'The bearer token failed verification: expired, wrong audience or issuer, unknown key…'),
+  auth_unavailable: http(503, 'The bearer token could not be checked: the JWKS could not be fetched (Retry-After: 5).'),
+  bad_forwarded_identity: http(400, 'A trusted proxy sent an x-forwarded-client-cert the bridge cannot read.'),
   internal_error: http(500, 'The bridge failed to handle the request; its logs say why.', ERROR_CODES.internalError),
   upstream_exited: rpc('The MCP server ended while handling the request; data has its exit code and signal.'),
   upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
@@ -71,6 +75,7 @@ export const ERRORS = {
   answer_too_deep: rpc("The server's answer nested deeper than --max-json-depth.", ERROR_CODES.internalError),
   unattributable: rpc('To the server: a server→client request no single client can be found for.'),
   capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),
+  access_denied: rpc('The access policy (--policy) does not let this caller use the tool, prompt or resource.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -231,9 +236,32 @@ export const refuse = {
     new HttpRefusal('upstream_not_ready', `Service Unavailable: the MCP server is not ready (${why}); retry shortly`, {
       'retry-after': '2',
     }),
+  unauthorized: (metadataUrl: string) =>
+    new HttpRefusal(
+      'unauthorized',
+      'Unauthorized: send Authorization: Bearer <token>, or connect with a client certificate; the resource metadata says how to get a token',
+      { 'www-authenticate': `Bearer resource_metadata="${metadataUrl}"` },
+    ),
+  invalidToken: (reason: string, metadataUrl: string) =>
+    new HttpRefusal('invalid_token', `Unauthorized: ${reason}; get a new token and retry`, {
+      'www-authenticate': `Bearer error="invalid_token", error_description="${headerText(reason)}", resource_metadata="${metadataUrl}"`,
+    }),
+  authUnavailable: (reason: string) =>
+    new HttpRefusal('auth_unavailable', `Service Unavailable: ${reason}; retry shortly`, { 'retry-after': '5' }),
+  forwardedIdentity: (problem: string) =>
+    new HttpRefusal(
+      'bad_forwarded_identity',
+      `Bad Request: the x-forwarded-client-cert header from a --trusted-proxies peer cannot be read (${problem}); check the proxy's forward_client_cert_details`,
+    ),
   internal: () =>
     new HttpRefusal('internal_error', 'Internal Server Error: mcp-sidecar failed to handle the request; see its logs'),
 };
+
+/** A quoted-string of a header (RFC 9110) holds no `"` or `\`, and nothing outside printable ASCII. */
+const headerText = (text: string): string => text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+
+/** A problem with the bridge's own set-up found at start-up (files, keys, policy): exit 2 with this one line. */
+export class SetupError extends Error {}
 
 /** The message of anything thrown. */
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -300,6 +328,12 @@ export const fail = {
         '(MCP SEP-2260), or run the bridge with --session-mode per-session.',
     );
   },
+  accessDenied: (what: string, caller: string, reason: string) =>
+    new RpcFailure(
+      'access_denied',
+      `mcp-sidecar's access policy does not let ${caller} use ${what}: ${reason}. It was not sent to the MCP server; ` +
+        'ask the operator to change the policy, or use a tool from your tools/list',
+    ),
   capabilityMissing: (method: string, capability: string) =>
     new RpcFailure(
       'capability_missing',

@@ -54,16 +54,17 @@ async function sample(bridge: BridgeProcess): Promise<Sample> {
   };
 }
 
-/** One session's whole life; returns false when any step failed. */
-async function churnOne(url: string, n: number): Promise<boolean> {
+/** One session's whole life; returns why it failed, or undefined. */
+async function churnOne(url: string, n: number): Promise<string | undefined> {
   try {
     const session = await openRawSession(url);
     const answer = await session.call('tools/call', { name: 'echo', arguments: { message: `soak ${n}` } });
     const deleted = await fetch(url, { method: 'DELETE', headers: { ...MCP_HEADERS, 'mcp-session-id': session.id } });
     await deleted.body?.cancel();
-    return answer.result !== undefined && deleted.status === 200;
-  } catch {
-    return false;
+    if (answer.result === undefined) return `tools/call: ${JSON.stringify(answer.error)}`;
+    return deleted.status === 200 ? undefined : `DELETE: ${deleted.status}`;
+  } catch (error) {
+    return error instanceof Error ? error.message.slice(0, 200) : String(error);
   }
 }
 
@@ -74,10 +75,15 @@ async function soak(mode: string) {
     const before = await sample(bridge);
     let next = 0;
     let failed = 0;
+    const reasons = new Map<string, number>();
     const started = performance.now();
     const worker = async () => {
       for (let n = next++; n < SESSIONS; n = next++) {
-        if (!(await churnOne(bridge.url, n))) failed++;
+        const failure = await churnOne(bridge.url, n);
+        if (failure !== undefined) {
+          failed++;
+          reasons.set(failure, (reasons.get(failure) ?? 0) + 1);
+        }
         if (n > 0 && n % 1000 === 0) process.stderr.write(`  ${mode}: ${n} sessions\n`);
       }
     };
@@ -89,6 +95,7 @@ async function soak(mode: string) {
     setGlobalDispatcher(new Agent());
     await sleep(3_000); // the pool refills, per-session children finish their close ladder
     const after = await sample(bridge);
+    for (const [reason, count] of reasons) process.stderr.write(`  ${mode}: ${count} × ${reason}\n`);
     return { mode, seconds, failed, before, after };
   } finally {
     await bridge.stop('SIGTERM');

@@ -1,6 +1,6 @@
-// The one place the bridge's HTTP servers are made (the MCP port and the admin port), with their socket limits:
-// headers and body timeouts, keep-alive, the size of a request head, and the number of connections. Plain HTTP
-// today; TLS plugs in here.
+// The one place the bridge's HTTP servers are made, with their socket limits: headers and body timeouts,
+// keep-alive, the size of a request head, and the number of connections. The MCP port is plain HTTP, or HTTPS when
+// --tls-cert is given; the admin port is always plain HTTP (probes).
 //
 // SSE answers are long-lived by design, so nothing here limits a response: Node's requestTimeout only runs until the
 // request has been received, and the socket inactivity timeout is off. Requests that cannot be parsed (a head over
@@ -9,15 +9,20 @@
 // closing at once with the client's bytes unread makes the kernel send a reset, and the client would see "connection
 // reset" instead of the 431.
 
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 
 import type { BridgeConfig } from '@mcp-sidecar/contract';
+import type { TlsFileContents } from '@mcp-sidecar/edge';
 
 import { type HttpRefusal, refuse } from '../errors.ts';
 import { rawRefusal, refuseWith } from './replies.ts';
+import { type TlsSettings, tlsOptions } from './tls.ts';
+
+export type McpServer = HttpServer | HttpsServer;
 
 export type SocketLimits = Pick<
   BridgeConfig,
@@ -40,23 +45,29 @@ export function createListener(
   handler: RequestListener,
   limits: SocketLimits,
   refused: (reason: ConnectionRefusal) => void,
-): Server {
+  tls?: TlsSettings,
+): McpServer {
   const interval = checkingInterval(limits);
   // Deadlines are checked on a timer, so they fire up to one interval late; starting them one interval early makes
   // "closed within --headers-timeout" hold.
   const early = (timeout: number) => Math.max(1, timeout - interval);
   const bodyTimeout = early(limits.bodyTimeout);
   const connections = new ConnectionLimit(limits.maxConnections, refused);
-  const server = createServer(
-    {
-      headersTimeout: Math.min(early(limits.headersTimeout), bodyTimeout),
-      requestTimeout: bodyTimeout,
-      keepAliveTimeout: limits.keepAliveTimeout,
-      maxHeaderSize: limits.maxHeaderSize,
-      connectionsCheckingInterval: interval,
-    },
-    connections.guard(handler),
-  );
+  const options = {
+    headersTimeout: Math.min(early(limits.headersTimeout), bodyTimeout),
+    requestTimeout: bodyTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    maxHeaderSize: limits.maxHeaderSize,
+    connectionsCheckingInterval: interval,
+  };
+  const guarded = connections.guard(handler);
+  const server = tls
+    ? // A TLS handshake gets no more time than the headers that follow it would.
+      createHttpsServer(
+        { ...options, ...tlsOptions(tls.watcher.initial, tls.clientAuth), handshakeTimeout: limits.headersTimeout },
+        guarded,
+      )
+    : createServer(options, guarded);
   // SSE streams are long-lived by design; the socket timeout must not cut them.
   server.setTimeout(0);
   connections.watch(server);
@@ -72,11 +83,16 @@ export function createListener(
   return server;
 }
 
+/** New certificate files: new connections get them; open connections keep the context they shook hands with. */
+export function reloadTls(server: McpServer, contents: TlsFileContents, tls: TlsSettings): void {
+  (server as HttpsServer).setSecureContext(tlsOptions(contents, tls.clientAuth));
+}
+
 /**
  * Calls `accepted` with each connection as requests will see it (`req.socket`): the TCP socket, or for a TLS server
  * the TLS socket once its handshake is done (a TLS server should also set a short `handshakeTimeout`).
  */
-function onConnection(server: Server, accepted: (socket: Socket) => void): void {
+function onConnection(server: McpServer, accepted: (socket: Socket) => void): void {
   server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', accepted);
 }
 
@@ -85,7 +101,7 @@ function onConnection(server: Server, accepted: (socket: Socket) => void): void 
  * would get nearly twice --headers-timeout. The first request on a connection is therefore also timed from the
  * connection itself (later ones are covered by the keep-alive timeout, then Node's clock).
  */
-function firstHeadersDeadline(server: Server, timeoutMs: number, expired: (socket: Socket) => void): void {
+function firstHeadersDeadline(server: McpServer, timeoutMs: number, expired: (socket: Socket) => void): void {
   const deadlines = new WeakMap<Socket, NodeJS.Timeout>();
   onConnection(server, (socket) => {
     const timer = setTimeout(() => expired(socket), timeoutMs);
@@ -120,7 +136,7 @@ class ConnectionLimit {
     };
   }
 
-  watch(server: Server): void {
+  watch(server: McpServer): void {
     server.maxConnections = this.#max + REFUSAL_HEADROOM;
     onConnection(server, (socket) => {
       if (++this.#open > this.#max) this.#overLimit.add(socket);

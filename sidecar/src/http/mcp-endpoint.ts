@@ -65,7 +65,8 @@ async function handlePost(deps: HttpDeps, exchange: Exchange): Promise<void> {
 function contextIn(exchange: Exchange, session: Session, message: ClassifiedMessage, sink: ResponseSink) {
   const method = 'method' in message.message ? message.message.method : undefined;
   const era = classifyEra({ method, sessionId: session.id });
-  return requestContext(exchange, { era, protocolVersion: session.protocolVersion, sessionId: session.id, sink });
+  const fields = { era, protocolVersion: session.protocolVersion, sessionId: session.id, sink };
+  return requestContext(exchange, fields, message);
 }
 
 function initialize(deps: HttpDeps, exchange: Exchange, initialize: ClassifiedMessage & { kind: 'request' }) {
@@ -126,8 +127,11 @@ function handleDelete(deps: HttpDeps, exchange: Exchange): void {
   replyEmpty(exchange.res, 200);
 }
 
-/** The session named by Mcp-Session-Id; answers 400 when the header is missing and 404 when it is unknown. */
-function findSession(deps: HttpDeps, { req, res }: Exchange): Session | undefined {
+/**
+ * The session named by Mcp-Session-Id; answers 400 when the header is missing and 404 when it is unknown, or was
+ * opened by another caller (a session belongs to the identity that opened it).
+ */
+function findSession(deps: HttpDeps, { req, res, identity }: Exchange): Session | undefined {
   const id = req.headers['mcp-session-id'];
   if (typeof id !== 'string' || id === '') {
     refuseWith(
@@ -136,7 +140,7 @@ function findSession(deps: HttpDeps, { req, res }: Exchange): Session | undefine
     );
     return undefined;
   }
-  const session = deps.sessions.get(id);
+  const session = deps.sessions.find(id, identity);
   if (session?.transport === 'streamable') return session;
   refuseWith(res, refuse.sessionNotFound(id));
   return undefined;

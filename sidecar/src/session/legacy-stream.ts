@@ -13,9 +13,12 @@ import { namedEvent, startSse } from './sse.ts';
 /** The legacy transport's SSE connection: every message of the session goes out on it as a `message` event. */
 export class LegacyStream implements ResponseSink {
   readonly #out: BoundedWriter;
+  /** The caller that opened the stream (principalOf); only it may open the session on it. */
+  readonly principal: string;
 
   /** Opens the stream and announces where the client POSTs its messages (the `endpoint` event). */
-  constructor(res: ServerResponse, bounds: StreamBounds, endpoint: string) {
+  constructor(res: ServerResponse, principal: string, bounds: StreamBounds, endpoint: string) {
+    this.principal = principal;
     startSse(res, {}, true);
     this.#out = new BoundedWriter(res, bounds, 'legacy');
     this.#out.write(namedEvent('endpoint', endpoint));

@@ -19,6 +19,7 @@ function forwarded(method: string) {
     protocolVersion: '2025-11-25',
     sessionId: 's1',
     identity: ANONYMOUS,
+    access: undefined,
     trace: NO_TRACE,
     sink,
   } as const;

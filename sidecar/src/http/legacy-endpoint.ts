@@ -8,7 +8,6 @@ import type { ClassifiedMessage } from '@mcp-sidecar/protocol';
 
 import { clip, refuse } from '../errors.ts';
 import { principalOf } from '../identity/identity.ts';
-import { streamBounds } from '../session/bounded-writer.ts';
 import { LegacyStream } from '../session/legacy-stream.ts';
 import { readMessage } from './body.ts';
 import type { HttpDeps } from './deps.ts';
@@ -26,8 +25,12 @@ export function handleLegacySse(deps: HttpDeps, { req, res, identity }: Exchange
   const refusal = checkGetAccept(req.headers.accept);
   if (refusal) return refuseWith(res, refusal);
   const id = randomUUID();
-  const bounds = streamBounds(deps.config, deps.metrics, deps.log, id);
-  const stream = new LegacyStream(res, principalOf(identity), bounds, `${LEGACY_MESSAGES_PATH}?sessionId=${id}`);
+  const stream = new LegacyStream(
+    res,
+    principalOf(identity),
+    deps.sessions.boundsFor(id),
+    `${LEGACY_MESSAGES_PATH}?sessionId=${id}`,
+  );
   deps.legacyWaiting.set(id, stream);
   res.once('close', () => {
     deps.legacyWaiting.delete(id);

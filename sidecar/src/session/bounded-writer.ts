@@ -5,7 +5,9 @@
 // newest event is always taken, so one large message never ends a stream on its own. Past the bound the reader is
 // further behind than the session's event store keeps (the bounds are the store's), so the stream is ended: its
 // socket is destroyed (Node frees its buffers), the loss is reported once, and the client can resume from the event
-// store with Last-Event-ID. The producer is never slowed: in shared mode one slow client costs the others nothing.
+// store with Last-Event-ID. All streams together also share one budget (--max-stream-buffers), so a thousand
+// slow readers cannot add up to more than that either. The producer is never slowed: in shared mode one slow client
+// costs the others nothing.
 
 import type { ServerResponse } from 'node:http';
 
@@ -20,8 +22,35 @@ export interface StreamBounds {
   readonly maxEvents: number;
   /** Bytes held back, at most (string length: what the held events cost in memory). */
   readonly maxBytes: number;
+  /** What every stream of the bridge holds back together, at most. */
+  readonly budget: BufferBudget;
   /** Told once per stream ended because its reader fell further behind than the bounds. */
   readonly slowReader: (stream: string, held: HeldBack) => void;
+}
+
+/** --max-stream-buffers: the bytes held back for every slow reader together. */
+export class BufferBudget {
+  readonly max: number;
+  #used = 0;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Takes `bytes` when they fit; false when they do not (nothing is taken). */
+  take(bytes: number): boolean {
+    if (this.#used + bytes > this.max) return false;
+    this.#used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.#used -= bytes;
+  }
 }
 
 export interface HeldBack {
@@ -32,6 +61,7 @@ export interface HeldBack {
 /** The bounds of one session's streams (the event store's), reporting slow readers to the log and the metrics. */
 export function streamBounds(
   config: Pick<BridgeConfig, 'eventStoreSize' | 'eventStoreBytes'>,
+  budget: BufferBudget,
   metrics: Metrics,
   log: Logger,
   session: string,
@@ -39,12 +69,13 @@ export function streamBounds(
   return {
     maxEvents: config.eventStoreSize,
     maxBytes: config.eventStoreBytes,
+    budget,
     slowReader: (stream, held) => {
       metrics.streamsEnded.inc({ reason: 'slow_reader' });
       log.warn(
         { session, stream, heldEvents: held.events, heldBytes: held.bytes },
-        'ended an SSE stream whose client is not reading (over --event-store-size / --event-store-bytes behind); ' +
-          'the client can resume it with Last-Event-ID',
+        'ended an SSE stream whose client is not reading (more behind than --event-store-size / --event-store-bytes, ' +
+          'or --max-stream-buffers used up); the client can resume it with Last-Event-ID',
       );
     },
   };
@@ -88,7 +119,7 @@ export class BoundedWriter {
     }
     const bytes = chunk.length;
     const over = this.#held.length >= this.#bounds.maxEvents || this.#heldBytes + bytes > this.#bounds.maxBytes;
-    if (over && this.#held.length > 0) return this.#slowReader(bytes);
+    if ((over && this.#held.length > 0) || !this.#bounds.budget.take(bytes)) return this.#slowReader(bytes);
     this.#held.push(chunk);
     this.#heldBytes += bytes;
   }
@@ -124,6 +155,7 @@ export class BoundedWriter {
     while (written < this.#held.length) {
       const chunk = this.#held[written++]!;
       this.#heldBytes -= chunk.length;
+      this.#bounds.budget.give(chunk.length);
       if (!res.write(chunk)) break;
     }
     this.#held = written === this.#held.length ? [] : this.#held.slice(written);
@@ -142,6 +174,7 @@ export class BoundedWriter {
   #release(): void {
     this.#res?.off('drain', this.#drained);
     this.#res = null;
+    this.#bounds.budget.give(this.#heldBytes);
     this.#held = [];
     this.#heldBytes = 0;
   }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { BoundedWriter, type HeldBack, type StreamBounds } from '../../src/session/bounded-writer.ts';
+import { BoundedWriter, BufferBudget, type HeldBack, type StreamBounds } from '../../src/session/bounded-writer.ts';
 import { startSse } from '../../src/session/sse.ts';
 
 const EVENT = `data: ${'x'.repeat(64 * 1024)}\n\n`;
@@ -29,9 +29,13 @@ afterEach(() => {
   open = undefined;
 });
 
-async function setup(bounds: { maxEvents: number; maxBytes: number }, reading: boolean): Promise<Setup> {
+async function setup(
+  bounds: { maxEvents: number; maxBytes: number; budget?: BufferBudget },
+  reading: boolean,
+): Promise<Setup> {
   const ended: Setup['ended'] = [];
-  const full: StreamBounds = { ...bounds, slowReader: (stream, held) => ended.push({ stream, held }) };
+  const budget = bounds.budget ?? new BufferBudget(1024 * 1024 * 1024);
+  const full: StreamBounds = { ...bounds, budget, slowReader: (stream, held) => ended.push({ stream, held }) };
   let accepted!: (res: ServerResponse) => void;
   const response = new Promise<ServerResponse>((resolve) => (accepted = resolve));
   const server = createServer((_req, res) => {
@@ -111,6 +115,20 @@ describe('BoundedWriter', () => {
     client.resume();
     await new Promise((resolve) => res.once('finish', resolve));
     expect(ended).toEqual([]);
+  });
+
+  it('streams share --max-stream-buffers: past it the stream that needs more is ended, and what it held is given back', async () => {
+    const budget = new BufferBudget(3 * EVENT.length);
+    const { writer, ended } = await setup({ maxEvents: 100, maxBytes: 100 * EVENT.length, budget }, false);
+    fillUntilHeld(writer);
+    writer.write(EVENT);
+    writer.write(EVENT);
+    expect(budget.used).toBe(3 * EVENT.length);
+    expect(writer.open).toBe(true);
+    writer.write(EVENT);
+    expect(writer.open).toBe(false);
+    expect(ended).toHaveLength(1);
+    expect(budget.used).toBe(0);
   });
 
   it('keep-alives are skipped while the reader is behind; close() cuts a reader that is behind', async () => {

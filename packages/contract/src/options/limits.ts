@@ -14,6 +14,12 @@ export const LIMIT_OPTIONS = {
     'Bytes of events kept per session for resumption (the newest event is always kept). A stream whose reader falls further behind than the store keeps is ended.',
     GROUP,
   ),
+  maxStreamBuffers: size(
+    64 * 1024 * 1024,
+    1024 * 1024,
+    'Memory for the events held for all SSE clients that are behind, together; a stream that needs more is ended.',
+    GROUP,
+  ),
   requestTimeout: duration(
     5 * 60_000,
     'A request the server has not answered in this long gets a JSON-RPC error, and the server a notifications/cancelled. Progress restarts the clock; 0s waits forever.',

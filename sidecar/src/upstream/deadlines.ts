@@ -29,17 +29,16 @@ export class Deadlines {
     return this.#due.size;
   }
 
-  /** A request went upstream: it falls due one timeout from now. */
+  /** A request went upstream (upstream ids are never reused): it falls due one timeout from now. */
   start(id: number): void {
     if (this.#timeoutMs === 0) return;
-    this.#due.delete(id);
     this.#due.set(id, this.#now() + this.#timeoutMs);
     this.#arm();
   }
 
-  /** Progress for a request: its clock starts again (and it moves to the back of the queue). */
+  /** Progress for a request: its clock starts again (and it moves to the back of the queue, to stay in due order). */
   extend(id: number): void {
-    if (this.#due.has(id)) this.start(id);
+    if (this.#due.delete(id)) this.start(id);
   }
 
   /** The request was answered, cancelled or failed. */

@@ -15,8 +15,11 @@ import { createMcpHandler } from './http/server.ts';
 import { requestStages } from './http/stages/index.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
+import { modernService } from './modern/assemble.ts';
+import type { ModernService } from './modern/service.ts';
 import { requestDecorators } from './router/decorators.ts';
 import { SessionManager } from './session/session-manager.ts';
+import { KEEPALIVE_COMMENT } from './session/sse.ts';
 import { transportFor } from './upstream/kinds/index.ts';
 import { type UpstreamFactory, UpstreamPool } from './upstream/pool.ts';
 import { Upstream } from './upstream/upstream.ts';
@@ -34,7 +37,7 @@ export interface Bridge {
 /** Starts a bridge in front of the upstream that `--upstream` names, or the command after `--`. */
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
   const upstream = upstreamSpec(config.upstream, command);
-  const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, log);
+  const { sessions, metrics, parts, deps, admin } = await assemble(config, upstream, log);
   const mcpServer = createListener(createMcpHandler(deps, requestStages(config)));
   const [mcpAddress, adminAddress] = await Promise.all([
     listen(mcpServer, config.port, config.host),
@@ -43,6 +46,7 @@ export async function startBridge(config: BridgeConfig, command: readonly string
   void parts.shared?.keepRunning();
   parts.pool?.fill();
   sessions.startTicking();
+  deps.modern.startTicking(MODERN_TICK_MS, config.sseKeepalive, KEEPALIVE_COMMENT);
   return {
     url: `http://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`,
     adminUrl: `http://${hostForUrl(config.adminHost)}:${adminAddress.port}`,
@@ -58,7 +62,7 @@ interface UpstreamParts {
 }
 
 /** Builds the object graph, each part from the ones before it: upstreams, the session table, health, metrics. */
-function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
+async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
   const metrics = new Metrics();
   const createUpstream = upstreamFactory(config, upstream, log, metrics);
   const parts: UpstreamParts =
@@ -66,17 +70,23 @@ function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
       ? { shared: createUpstream() }
       : { pool: new UpstreamPool(createUpstream, config.poolMin, log) };
   const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
-  const deps: HttpDeps = { config, sessions, metrics, log, legacyWaiting: new Map(), draining: false };
+  const modern = await modernService({ config, log, metrics, ...parts, createUpstream });
+  const deps: HttpDeps = { config, sessions, modern, metrics, log, legacyWaiting: new Map(), draining: false };
   const health = healthOf({ config, upstream, sessions, ...parts, isDraining: () => deps.draining });
   metrics.observe({
     sessions: () => sessions.size,
-    inflight: () => sumOpenRequests(sessions),
-    children: () => (parts.shared ? 1 : sessions.size + (parts.pool?.status.ready ?? 0)),
+    inflight: () => sumOpenRequests(sessions, modern),
+    children: () => (parts.shared ? 1 : sessions.size + (parts.pool?.status.ready ?? 0) + modern.lane.size),
     poolReady: () => parts.pool?.status.ready ?? 0,
     ready: () => health.readiness().ok,
+    inputWaiting: () => modern.calls.waiting,
+    listenStreams: () => modern.hub.size,
   });
   return { sessions, metrics, parts, deps, admin: createAdminServer(health, metrics) };
 }
+
+/** How often long 2026-07-28 answers are checked for turning into streams (as sessions' are). */
+const MODERN_TICK_MS = 500;
 
 function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics): UpstreamFactory {
   const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize });
@@ -98,8 +108,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 const hostForUrl = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-function sumOpenRequests(sessions: SessionManager): number {
-  let total = 0;
+function sumOpenRequests(sessions: SessionManager, modern: ModernService): number {
+  let total = modern.calls.answering;
   for (const session of sessions.sessions()) total += session.openRequests;
   return total;
 }
@@ -118,14 +128,15 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
   deps.draining = true;
   parts.mcpServer.close();
   const deadline = Date.now() + parts.config.shutdownGrace;
-  while (sumOpenRequests(deps.sessions) > 0 && Date.now() < deadline) await sleep(50);
-  const unfinished = sumOpenRequests(deps.sessions);
+  while (sumOpenRequests(deps.sessions, deps.modern) > 0 && Date.now() < deadline) await sleep(50);
+  const unfinished = sumOpenRequests(deps.sessions, deps.modern);
   log.info(
     { unfinished },
     unfinished ? 'grace period over; closing with requests in flight' : 'in-flight requests done',
   );
   // Upstreams first: requests still in flight get an error saying the bridge is shutting down, on streams
   // that are still open; then the sessions and their streams.
+  await deps.modern.close();
   await Promise.all([parts.shared?.close(), parts.pool?.close(), deps.sessions.closeUpstreams()]);
   await deps.sessions.closeAll();
   parts.mcpServer.closeAllConnections();

@@ -48,12 +48,73 @@ export const ERRORS = {
   too_many_sessions: http(503, '--max-sessions sessions are open (Retry-After: 5).'),
   upstream_not_ready: http(503, 'The shared MCP server did not get ready in time (Retry-After: 2).'),
   internal_error: http(500, 'The bridge failed to handle the request; its logs say why.', ERROR_CODES.internalError),
+  modern_not_request: http(
+    400,
+    'A 2026-07-28 POST that is a JSON-RPC response: only requests and notifications.',
+    ERROR_CODES.invalidRequest,
+  ),
+  modern_meta_invalid: http(
+    400,
+    'A 2026-07-28 request whose _meta lacks the protocol version or client capabilities.',
+    ERROR_CODES.invalidParams,
+  ),
+  header_mismatch: http(
+    400,
+    'MCP-Protocol-Version, Mcp-Method or Mcp-Name is missing or differs from the body (HeaderMismatch).',
+    -32020,
+  ),
+  modern_version_unsupported: http(
+    400,
+    'The request names a revision the bridge does not serve; data lists the supported ones.',
+    -32022,
+  ),
+  modern_method_not_found: http(
+    404,
+    'Not a 2026-07-28 method (initialize, ping, logging/setLevel… were removed), or the server does not offer it.',
+    ERROR_CODES.methodNotFound,
+  ),
+  client_capability_missing: http(
+    400,
+    'The server asked for input (sampling, elicitation, roots) the request did not declare; see data.',
+    -32021,
+  ),
+  request_state_invalid: http(
+    400,
+    'requestState fails its signature check: tampered, malformed, or signed with another key.',
+    ERROR_CODES.invalidParams,
+  ),
+  request_state_expired: http(400, 'requestState is older than --input-timeout.', ERROR_CODES.invalidParams),
+  request_state_replayed: http(
+    400,
+    'requestState of an earlier round of the call, or sent with another request.',
+    ERROR_CODES.invalidParams,
+  ),
+  request_state_wrong_replica: http(
+    400,
+    'requestState was issued by another replica; the retry must reach that one.',
+    ERROR_CODES.invalidParams,
+  ),
+  call_not_waiting: http(
+    400,
+    'requestState names a call that no longer waits for input (finished, cancelled, timed out).',
+    ERROR_CODES.invalidParams,
+  ),
+  input_responses_invalid: http(400, 'inputResponses is not an object of objects.', ERROR_CODES.invalidParams),
+  too_many_input_waits: http(503, '--max-input-waits calls are waiting for client input (Retry-After: 5).'),
+  too_many_subscriptions: http(503, '--max-sessions subscriptions/listen streams are open (Retry-After: 5).'),
   upstream_exited: rpc('The MCP server ended while handling the request; data has its exit code and signal.'),
   upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
   upstream_unavailable: rpc('The MCP server is restarting or not running; the request never reached it.'),
   answer_too_large: rpc("The server's answer was over --max-message-size.", ERROR_CODES.internalError),
   unattributable: rpc('To the server: a server→client request no single client can be found for.'),
   capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),
+  input_timed_out: rpc(
+    'To the server: the 2026-07-28 client did not answer within --input-timeout; its call is cancelled.',
+  ),
+  input_not_allowed: rpc(
+    'To the server: a 2026-07-28 client can be asked for input only during tools/call, prompts/get, resources/read.',
+  ),
+  input_abandoned: rpc('To the server: the 2026-07-28 client closed or cancelled the request the input was for.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -63,11 +124,14 @@ export class HttpRefusal {
   readonly code: ErrorCode;
   readonly message: string;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The JSON-RPC error's `data`, when its shape is part of the protocol (e.g. -32022's supported versions). */
+  readonly data: unknown;
 
-  constructor(code: ErrorCode, message: string, headers?: Readonly<Record<string, string>>) {
+  constructor(code: ErrorCode, message: string, headers?: Readonly<Record<string, string>>, data?: unknown) {
     this.code = code;
     this.message = message;
     this.headers = headers;
+    this.data = data;
   }
 
   get status(): number {
@@ -174,6 +238,82 @@ export const refuse = {
     new HttpRefusal('internal_error', 'Internal Server Error: mcp-sidecar failed to handle the request; see its logs'),
 };
 
+/** Refusals of 2026-07-28 requests: the spec fixes their HTTP status, JSON-RPC code and `data` shape. */
+export const refuseModern = {
+  notRequest: () =>
+    new HttpRefusal(
+      'modern_not_request',
+      'Invalid Request: a 2026-07-28 POST carries one request or notification; a JSON-RPC response needs a 2025 session',
+    ),
+  meta: (problem: string) => new HttpRefusal('modern_meta_invalid', `Invalid params: ${problem}`),
+  header: (detail: string) => new HttpRefusal('header_mismatch', `Bad Request: ${detail}`),
+  version: (requested: string, supported: readonly string[]) =>
+    new HttpRefusal(
+      'modern_version_unsupported',
+      `Unsupported protocol version "${requested}"; this bridge serves ${supported.join(', ')}`,
+      undefined,
+      { supported, requested },
+    ),
+  method: (method: string, why: string) =>
+    new HttpRefusal('modern_method_not_found', `Method not found: ${method} ${why}`, undefined, { reason: why }),
+  capability: (method: string, capability: string) =>
+    new HttpRefusal(
+      'client_capability_missing',
+      `the MCP server needs ${method} to handle this request, and the request's clientCapabilities do not declare ` +
+        `"${capability}"; declare it to be asked through input_required`,
+      undefined,
+      { requiredCapabilities: { [capability]: {} } },
+    ),
+  stateInvalid: (why: string) =>
+    new HttpRefusal(
+      'request_state_invalid',
+      `Invalid params: requestState ${why}; send back the requestState of the last input_required result unchanged ` +
+        '(replicas of one deployment need the same --state-key-file)',
+      undefined,
+      { reason: 'invalid_request_state' },
+    ),
+  stateExpired: (ageMs: number) =>
+    new HttpRefusal(
+      'request_state_expired',
+      `Invalid params: requestState expired ${Math.round(ageMs / 1000)} s ago (--input-timeout); send the request again without it`,
+      undefined,
+      { reason: 'expired_request_state' },
+    ),
+  stateReplayed: (why: string) =>
+    new HttpRefusal('request_state_replayed', `Invalid params: requestState ${why}`, undefined, {
+      reason: 'replayed_request_state',
+    }),
+  wrongReplica: (issuer: string, here: string) =>
+    new HttpRefusal(
+      'request_state_wrong_replica',
+      `Invalid params: requestState was issued by replica "${issuer}" and reached "${here}"; the call waits there, ` +
+        'so route retries to the replica that answered input_required (session affinity on the client)',
+      undefined,
+      { reason: 'wrong_replica', replica: issuer },
+    ),
+  notWaiting: () =>
+    new HttpRefusal(
+      'call_not_waiting',
+      'Invalid params: requestState names a call that no longer waits for input (it finished, was cancelled or timed out); send the request again without it',
+      undefined,
+      { reason: 'call_not_waiting' },
+    ),
+  inputResponses: (detail: string) =>
+    new HttpRefusal('input_responses_invalid', `Invalid params: inputResponses ${detail}`),
+  tooManyInputWaits: (max: number) =>
+    new HttpRefusal(
+      'too_many_input_waits',
+      `Service Unavailable: ${max} calls already wait for client input (--max-input-waits); retry later`,
+      { 'retry-after': '5' },
+    ),
+  tooManySubscriptions: (max: number) =>
+    new HttpRefusal(
+      'too_many_subscriptions',
+      `Service Unavailable: ${max} subscriptions/listen streams are open (--max-sessions); close one or retry later`,
+      { 'retry-after': '5' },
+    ),
+};
+
 /** The message of anything thrown. */
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -223,6 +363,23 @@ export const fail = {
         '(MCP SEP-2260), or run the bridge with --session-mode per-session.',
     );
   },
+  inputTimedOut: (method: string, timeoutMs: number) =>
+    new RpcFailure(
+      'input_timed_out',
+      `the client did not answer ${method} within ${Math.round(timeoutMs / 1000)} s (mcp-sidecar --input-timeout); the call is cancelled`,
+    ),
+  inputNotAllowed: (method: string, during: string) =>
+    new RpcFailure(
+      'input_not_allowed',
+      `a 2026-07-28 client cannot answer ${method} during ${during}; only tools/call, prompts/get and resources/read can ask for input`,
+    ),
+  inputAbandoned: (method: string) =>
+    new RpcFailure('input_abandoned', `the client closed or cancelled the request ${method} was for`),
+  undeclaredInput: (method: string, capability: string) =>
+    new RpcFailure(
+      'capability_missing',
+      `the 2026-07-28 request this is for did not declare the "${capability}" capability in its _meta, so its client cannot answer ${method}`,
+    ),
   capabilityMissing: (method: string, capability: string) =>
     new RpcFailure(
       'capability_missing',

@@ -12,11 +12,11 @@ export function refuseWith(res: ServerResponse, refusal: HttpRefusal, id?: JsonR
     res.end();
     return;
   }
-  const body = JSON.stringify({
-    jsonrpc: '2.0',
-    id: id ?? null,
-    error: { code: refusal.rpcCode, message: refusal.message },
-  });
+  const error =
+    refusal.data === undefined
+      ? { code: refusal.rpcCode, message: refusal.message }
+      : { code: refusal.rpcCode, message: refusal.message, data: refusal.data };
+  const body = JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error });
   res.writeHead(refusal.status, { 'content-type': 'application/json', ...refusal.headers });
   res.end(body);
 }

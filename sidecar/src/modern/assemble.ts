@@ -1,0 +1,69 @@
+// Builds the 2026-07-28 side of a bridge from its configuration: the requestState key (--state-key-file, or one made
+// at start), the replica's name, the lane that lends upstreams, the calls table and the listen hub.
+
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+import type { BridgeConfig } from '@mcp-sidecar/contract';
+
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { UpstreamFactory, UpstreamPool } from '../upstream/pool.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import { ModernCalls } from './calls.ts';
+import { type ModernLane, PooledLane, SharedLane } from './lanes.ts';
+import { ListenHub } from './listen-hub.ts';
+import { ModernService } from './service.ts';
+
+/** HMAC-SHA256 keys shorter than its output weaken it (RFC 2104 §3). */
+export const MIN_STATE_KEY_BYTES = 32;
+
+export interface ModernParts {
+  readonly config: BridgeConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly shared?: Upstream;
+  readonly pool?: UpstreamPool;
+  readonly createUpstream: UpstreamFactory;
+}
+
+/** The key that signs requestState: the file's bytes, or 32 random bytes when no file is configured. */
+export async function stateKey(path: string): Promise<Uint8Array> {
+  if (path === '') return randomBytes(MIN_STATE_KEY_BYTES);
+  let key: Buffer;
+  try {
+    key = await readFile(path);
+  } catch (error) {
+    throw new Error(`--state-key-file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  if (key.length < MIN_STATE_KEY_BYTES) {
+    throw new Error(
+      `--state-key-file ${path} holds ${key.length} bytes; the key must be at least ${MIN_STATE_KEY_BYTES} (e.g. head -c 32 /dev/urandom > ${path})`,
+    );
+  }
+  return key;
+}
+
+function laneFor(parts: ModernParts): ModernLane {
+  if (parts.shared) return new SharedLane(parts.shared);
+  const { config, log, pool, createUpstream } = parts;
+  if (!pool) throw new Error('per-session mode needs the warm pool');
+  const keepIdle = Math.max(1, config.poolMin);
+  return new PooledLane({ pool, create: createUpstream, keepIdle, maxLent: config.maxSessions, log });
+}
+
+export async function modernService(parts: ModernParts): Promise<ModernService> {
+  const { config, log, metrics } = parts;
+  const lane = laneFor(parts);
+  const calls = new ModernCalls({
+    stateKey: await stateKey(config.stateKeyFile),
+    replica: config.replicaId === '' ? hostname() : config.replicaId,
+    inputTimeoutMs: config.inputTimeout,
+    maxInputWaits: config.maxInputWaits,
+    lane,
+    metrics,
+    log,
+  });
+  return new ModernService({ lane, calls, hub: new ListenHub(lane, config.maxSessions, metrics) });
+}

@@ -171,6 +171,28 @@ function parseSummary(output: string): ScenarioResult[] {
   return results;
 }
 
+/** The server scenarios a revision's requirements score (`conformance list --requirements <revision>`). */
+export async function requiredServerScenarios(cli: string, requirements: string): Promise<string[]> {
+  const { exitCode, output } = await new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'list', '--requirements', requirements], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ exitCode: code ?? 1, output: text }));
+  });
+  if (exitCode !== 0) throw new Error(`conformance list --requirements ${requirements} exited with ${exitCode}`);
+  const section =
+    output
+      .replace(ANSI, '')
+      .split('Server scenarios')[1]
+      ?.split(/\n\s*\n/)[0] ?? '';
+  return [...section.matchAll(/^ {2}- (\S+)$/gm)].map((match) => match[1]!);
+}
+
 /** Runs the conformance suite (or one scenario) and resolves once the CLI has exited. */
 export async function runConformance(options: RunConformanceOptions): Promise<ConformanceRunResult> {
   const major = Number(process.versions.node.split('.')[0]);

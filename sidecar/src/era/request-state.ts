@@ -42,7 +42,9 @@ export function openState(key: Uint8Array, token: unknown): StateClaims | StateF
   if (parts.length !== 3 || parts[0] !== VERSION) return 'malformed';
   const [, payload = '', signature = ''] = parts;
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== MAC_BYTES || !timingSafeEqual(given, mac(key, payload))) return 'signature';
+  // Only the canonical spelling: base64url decoding skips stray characters and ignores the last one's spare bits.
+  if (given.length !== MAC_BYTES || given.toString('base64url') !== signature) return 'signature';
+  if (!timingSafeEqual(given, mac(key, payload))) return 'signature';
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as StateClaims;
     return isClaims(claims) ? claims : 'malformed';

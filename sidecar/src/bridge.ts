@@ -70,9 +70,10 @@ async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logge
       ? { shared: createUpstream() }
       : { pool: new UpstreamPool(createUpstream, config.poolMin, log) };
   const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
-  const modern = await modernService({ config, log, metrics, ...parts, createUpstream });
+  const upstreamOptions = upstreamOptionsOf(config, upstream, log, metrics);
+  const modern = await modernService({ config, log, metrics, ...parts, createUpstream, upstreamOptions });
   const deps: HttpDeps = { config, sessions, modern, metrics, log, legacyWaiting: new Map(), draining: false };
-  const health = healthOf({ config, upstream, sessions, ...parts, isDraining: () => deps.draining });
+  const health = healthOf({ config, upstream, sessions, modern, ...parts, isDraining: () => deps.draining });
   metrics.observe({
     sessions: () => sessions.size,
     inflight: () => sumOpenRequests(sessions, modern),
@@ -88,11 +89,15 @@ async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logge
 /** How often long 2026-07-28 answers are checked for turning into streams (as sessions' are). */
 const MODERN_TICK_MS = 500;
 
-function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics): UpstreamFactory {
+function upstreamOptionsOf(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics) {
   const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize });
   const exclusive = config.sessionMode === 'per-session';
   const decorators = requestDecorators(config);
-  const options = { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics };
+  return { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics };
+}
+
+function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics): UpstreamFactory {
+  const options = upstreamOptionsOf(config, upstream, log, metrics);
   return (onEnded) => new Upstream({ ...options, onEnded });
 }
 

@@ -42,7 +42,7 @@ describe.each(MODES)('2026-07-28 requests (--session-mode %s)', (sessionMode) =>
       result: { content: [{ type: 'text', text: 'new' }], resultType: 'complete' },
     });
     const discover = await modernCall(bridge.url, 'server/discover');
-    expect(discover.result).toMatchObject({ supportedVersions: expect.arrayContaining(['2026-07-28', '2025-11-25']) });
+    expect(discover.result?.['supportedVersions']).toEqual(expect.arrayContaining(['2026-07-28', '2025-11-25']));
     expect(discover.result?.['_meta']).toEqual({
       'io.modelcontextprotocol/serverInfo': { name: 'scripted-server', version: '1.0.0' },
     });
@@ -152,8 +152,8 @@ describe.each(MODES)('2026-07-28 requests (--session-mode %s)', (sessionMode) =>
     expect(first.result).toMatchObject({
       resultType: 'input_required',
       inputRequests: { 'sampling-1': { method: 'sampling/createMessage', params: { maxTokens: 10 } } },
-      requestState: expect.stringMatching(/^v1\./),
     });
+    expect(first.result?.['requestState']).toMatch(/^v1\./);
     const answer = { role: 'assistant', model: 'm', content: { type: 'text', text: 'hello back' } };
     const retry = await modernCall(
       bridge.url,

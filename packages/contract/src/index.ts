@@ -13,6 +13,7 @@ export {
   renderAnnotationsMarkdown,
 } from './annotations.ts';
 export { type BridgeCli, parseBridgeCli, renderHelp, renderOptionsMarkdown } from './bridge-cli.ts';
+export { UPSTREAM_PROTOCOLS, type UpstreamProtocol } from './options/protocol.ts';
 export {
   BRIDGE_OPTION_NAMES,
   BRIDGE_OPTIONS,

@@ -10,11 +10,13 @@ import type { BridgeConfig } from '@mcp-sidecar/contract';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { UpstreamFactory, UpstreamPool } from '../upstream/pool.ts';
-import type { Upstream } from '../upstream/upstream.ts';
+import { Upstream, type UpstreamOptions } from '../upstream/upstream.ts';
 import { ModernCalls } from './calls.ts';
 import { type ModernLane, PooledLane, SharedLane } from './lanes.ts';
 import { ListenHub } from './listen-hub.ts';
+import { DeferredLane, NativeLane } from './native-lane.ts';
 import { ModernService } from './service.ts';
+import { modernHandshake, upstreamEra } from './upstream-era.ts';
 
 /** HMAC-SHA256 keys shorter than its output weaken it (RFC 2104 §3). */
 export const MIN_STATE_KEY_BYTES = 32;
@@ -26,6 +28,8 @@ export interface ModernParts {
   readonly shared?: Upstream;
   readonly pool?: UpstreamPool;
   readonly createUpstream: UpstreamFactory;
+  /** How the bridge's upstreams are made, for a 2026-07-28 server's own connection. */
+  readonly upstreamOptions: Omit<UpstreamOptions, 'onEnded'>;
 }
 
 /** The key that signs requestState: the file's bytes, or 32 random bytes when no file is configured. */
@@ -45,12 +49,26 @@ export async function stateKey(path: string): Promise<Uint8Array> {
   return key;
 }
 
-function laneFor(parts: ModernParts): ModernLane {
+/** The lane for a 2025-era server: the shared upstream, or upstreams lent from the warm pool. */
+function translatingLane(parts: ModernParts): ModernLane {
   if (parts.shared) return new SharedLane(parts.shared);
   const { config, log, pool, createUpstream } = parts;
   if (!pool) throw new Error('per-session mode needs the warm pool');
   const keepIdle = Math.max(1, config.poolMin);
   return new PooledLane({ pool, create: createUpstream, keepIdle, maxLent: config.maxSessions, log });
+}
+
+/** --upstream-protocol: legacy translates; modern (or auto, when the probe says so) serves the server natively. */
+function laneFor(parts: ModernParts): ModernLane {
+  const { config, log, upstreamOptions } = parts;
+  if (config.upstreamProtocol === 'legacy') return translatingLane(parts);
+  const native = () =>
+    new NativeLane(
+      (onDiscover) =>
+        new Upstream({ ...upstreamOptions, exclusive: false, restart: true, handshake: modernHandshake(onDiscover) }),
+    );
+  const era = upstreamEra(config.upstreamProtocol, upstreamOptions.open, log);
+  return new DeferredLane(era.then((decided) => (decided === 'modern' ? native() : translatingLane(parts))));
 }
 
 export async function modernService(parts: ModernParts): Promise<ModernService> {

@@ -25,6 +25,8 @@ export interface LaneWatcher {
 }
 
 export interface ModernLane {
+  /** A 2025-era server behind: requests are translated (envelope off, answers stamped, questions become MRTR). */
+  readonly translates: boolean;
   /** The server's InitializeResult, when one is at hand without waiting. */
   initializeResult(): InitializeResult | undefined;
   /** Waits (bounded) until an InitializeResult is known. */
@@ -41,6 +43,7 @@ export interface ModernLane {
 }
 
 export class SharedLane implements ModernLane {
+  readonly translates = true;
   readonly #upstream: Upstream;
 
   constructor(upstream: Upstream) {
@@ -89,6 +92,7 @@ export interface PooledLaneOptions {
 }
 
 export class PooledLane implements ModernLane {
+  readonly translates = true;
   readonly #options: PooledLaneOptions;
   readonly #idle: ModernMember[] = [];
   readonly #all = new Set<Upstream>();

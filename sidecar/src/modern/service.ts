@@ -18,6 +18,7 @@ import type { ModernCalls } from './calls.ts';
 import type { ModernLane } from './lanes.ts';
 import type { ListenHub } from './listen-hub.ts';
 import type { ModernMember } from './member.ts';
+import { DeferredLane } from './native-lane.ts';
 import { ModernReply } from './reply.ts';
 
 type InitializeResult = Readonly<Record<string, unknown>>;
@@ -85,12 +86,20 @@ export class ModernService {
   /** A call; answers refusals itself. Synchronous when an upstream is at hand (shared mode, always). */
   call(modern: ModernRequest): void | Promise<void> {
     const params = modern.request.params ?? {};
+    if (!this.lane.translates) return this.#borrowThen(modern, undefined);
     if (params.requestState !== undefined) return this.#resume(modern);
     const prefilled = params.inputResponses;
     if (!validInputResponses(prefilled)) {
       const refusal = refuseModern.inputResponses('must be an object whose values are the answers (objects)');
       return new ModernReply(modern.res, exactId(modern.request)).refuse(refusal);
     }
+    return this.#borrowThen(modern, prefilled);
+  }
+
+  #borrowThen(
+    modern: ModernRequest,
+    prefilled: Record<string, Record<string, unknown>> | undefined,
+  ): void | Promise<void> {
     const member = this.lane.borrow();
     if (!(member instanceof Promise)) return this.#start(modern, member, prefilled);
     return member.then((lent) => this.#start(modern, lent, prefilled));
@@ -108,16 +117,16 @@ export class ModernService {
     const method = request.method;
     const target = (params.name ?? params.uri) as string | undefined;
     const hints = cacheHintsFor(method, this.serverCapabilities() ?? {});
-    const call = new ModernCall(
-      this.calls,
-      { member, method, target, envelope, hints, translate: true },
-      reply,
-      prefilled,
-    );
+    // A modern server gets the request as it came (envelope, requestState, inputResponses: its own MRTR).
+    const translate = this.lane.translates;
+    const spec = { member, method, target, envelope, hints, translate };
+    const call = new ModernCall(this.calls, spec, reply, prefilled);
     reply.onClose = () => call.abandon();
     this.calls.started(call);
-    stripEnvelope(params);
-    if (prefilled !== undefined) params.inputResponses = undefined;
+    if (translate) {
+      stripEnvelope(params);
+      if (prefilled !== undefined) params.inputResponses = undefined;
+    }
     call.forward(modern.context(call), request);
   }
 
@@ -126,6 +135,30 @@ export class ModernService {
     const outcome = this.calls.resume(reply, request);
     if (outcome instanceof HttpRefusal) return reply.refuse(outcome);
     reply.onClose = () => outcome.abandon();
+  }
+
+  /**
+   * Why 2026-07-28 requests cannot be served yet, for /readyz: the server's era is still being probed, or its own
+   * 2026-07-28 connection is not up. Undefined when they can (a 2025-era server's readiness is the sessions').
+   */
+  readiness(): string | undefined {
+    const decided = this.lane instanceof DeferredLane ? this.lane.decided : this.lane;
+    if (decided === undefined) return 'probing the MCP server for 2026-07-28 (server/discover)';
+    if (decided.translates || decided.initializeResult()) return undefined;
+    return 'the MCP server speaks 2026-07-28 and its 2026-07-28 connection is not ready yet';
+  }
+
+  /** What /status says about 2026-07-28 serving. */
+  status(): Record<string, unknown> {
+    const lane = this.lane;
+    const decided = lane instanceof DeferredLane ? lane.decided : lane;
+    return {
+      upstreamProtocol: decided === undefined ? 'probing' : decided.translates ? 'legacy' : 'modern',
+      upstreams: lane.size,
+      answering: this.calls.answering,
+      waitingForInput: this.calls.waiting,
+      listenStreams: this.hub.size,
+    };
   }
 
   /** Starts the periodic work: long answers become streams (every `tickMs`), keep-alive comments on streams. */

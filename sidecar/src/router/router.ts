@@ -272,6 +272,8 @@ export class Router<S, H = unknown> {
     if (method === 'notifications/progress') return this.#progress(notification);
     if (method === 'notifications/message') return this.#log(notification);
     if (method === 'notifications/cancelled') return this.#serverCancelled(notification);
+    // A 2026-07-28 upstream acknowledging the bridge's own subscriptions/listen: nothing to deliver.
+    if (method === 'notifications/subscriptions/acknowledged') return [];
     if (method === 'notifications/resources/updated') {
       return this.#shared.subscribersOf(notification.params?.uri).map((to) => notify<S, H>(to, notification));
     }

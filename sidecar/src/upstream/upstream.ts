@@ -17,7 +17,7 @@ import { perform, type SessionOwner } from './interpreter.ts';
 import { InternalRequests } from './requests.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
 import type { Transport, TransportEnd, TransportFactory } from './transport.ts';
-import { warmUp } from './warmup.ts';
+import { type Handshake, warmUp } from './warmup.ts';
 
 export type { ResponseSink };
 export type UpstreamState = LifecycleState;
@@ -36,6 +36,8 @@ export interface UpstreamOptions {
   /** shared mode: restart after the transport ends. */
   readonly restart: boolean;
   readonly warmup: readonly WarmupCall[];
+  /** The bridge's own handshake and warm-up; the 2025 initialize (warmUp) unless given (a 2026-07-28 server's). */
+  readonly handshake?: Handshake;
   readonly decorators: readonly RequestDecorator[];
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -95,7 +97,7 @@ export class Upstream {
     this.#transport = transport;
     if (mode === 'cold') return this.#life.ready();
     try {
-      await warmUp(this, this.#options.warmup);
+      await (this.#options.handshake ?? warmUp)(this, this.#options.warmup);
       this.#life.ready();
     } catch (error) {
       const end = this.#life.lastEnd;
@@ -139,6 +141,11 @@ export class Upstream {
     const answer = this.#requests.wait(id, method);
     this.#perform([effect]);
     return answer;
+  }
+
+  /** Sends a request as the bridge itself without waiting for its answer (a subscription the server holds open). */
+  requestOpen(method: string, params: Record<string, unknown>): void {
+    this.#perform([this.router.internalRequest(method, params).effect]);
   }
 
   notifyUpstream(method: string): void {

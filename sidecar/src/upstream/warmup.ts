@@ -10,9 +10,14 @@ import { BRIDGE_VERSION } from '../version.ts';
 /** What warmUp needs from an Upstream (kept narrow so it can be tested with a fake). */
 export interface HandshakeTarget {
   request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse>;
+  /** A request whose answer nobody waits for (a subscription the server keeps open). */
+  requestOpen(method: string, params: Record<string, unknown>): void;
   notifyUpstream(method: string): void;
   readonly router: { restoreRequests(): { method: string; params: Record<string, unknown> }[] };
 }
+
+/** How an upstream is brought to ready: the 2025 initialize and warm-up (below), or a 2026-07-28 server's own. */
+export type Handshake = (target: HandshakeTarget, calls: readonly WarmupCall[]) => Promise<void>;
 
 /**
  * The capabilities the bridge declares upstream: all the server→client features, so it can relay them to the

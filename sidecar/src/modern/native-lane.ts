@@ -1,0 +1,114 @@
+// Lanes for a server that speaks 2026-07-28 itself (modern/upstream-era.ts): its own connection, opened with
+// server/discover, restarted like a shared upstream in either session mode (a stateless protocol has no session to
+// isolate, and the server's own requestState must come back to the process that issued it). And the lane that
+// stands in while --upstream-protocol auto is still probing, so the bridge listens from the start.
+
+import { HttpRefusal, refuse } from '../errors.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import { type LaneWatcher, type ModernLane, READY_WAIT_MS } from './lanes.ts';
+import { memberOf, type ModernMember } from './member.ts';
+import { initializeLike } from './upstream-era.ts';
+
+type InitializeResult = Readonly<Record<string, unknown>>;
+
+export class NativeLane implements ModernLane {
+  readonly translates = false;
+  readonly #upstream: Upstream;
+  #discovered: InitializeResult | undefined;
+
+  /** `make` builds the upstream, handing it the callback its handshake reports server/discover's answer to. */
+  constructor(make: (onDiscover: (result: Record<string, unknown>) => void) => Upstream) {
+    this.#upstream = make((result) => (this.#discovered = initializeLike(result)));
+    void this.#upstream.keepRunning();
+  }
+
+  get size(): number {
+    return 1;
+  }
+
+  initializeResult(): InitializeResult | undefined {
+    return this.#upstream.state === 'ready' ? this.#discovered : undefined;
+  }
+
+  async whenReady(): Promise<InitializeResult | HttpRefusal> {
+    if (this.#upstream.state !== 'ready') await this.#upstream.whenReady(READY_WAIT_MS);
+    return this.initializeResult() ?? refuse.upstreamNotReady(this.#upstream.lastError ?? 'it is still starting');
+  }
+
+  borrow(): ModernMember | Promise<ModernMember | HttpRefusal> {
+    if (this.#upstream.state === 'ready') return memberOf(this.#upstream);
+    return this.whenReady().then((ready) => (ready instanceof HttpRefusal ? ready : memberOf(this.#upstream)));
+  }
+
+  release(): void {}
+
+  upstreams(): Iterable<Upstream> {
+    return [this.#upstream];
+  }
+
+  watch(): void {}
+
+  close(): Promise<void> {
+    return this.#upstream.close();
+  }
+}
+
+/** The lane while the upstream's era is being probed: requests wait for the verdict (PROBE_TIMEOUT_MS at most). */
+export class DeferredLane implements ModernLane {
+  #inner: ModernLane | undefined;
+  readonly #ready: Promise<ModernLane>;
+  readonly #watchers: LaneWatcher[] = [];
+
+  constructor(lane: Promise<ModernLane>) {
+    this.#ready = lane.then((inner) => {
+      this.#inner = inner;
+      for (const watcher of this.#watchers.splice(0)) {
+        inner.watch(watcher);
+        for (const upstream of inner.upstreams()) watcher.added(upstream);
+      }
+      return inner;
+    });
+  }
+
+  get translates(): boolean {
+    return this.#inner?.translates ?? true;
+  }
+
+  get size(): number {
+    return this.#inner?.size ?? 0;
+  }
+
+  /** The lane once the probe has decided, or undefined before. */
+  get decided(): ModernLane | undefined {
+    return this.#inner;
+  }
+
+  initializeResult(): InitializeResult | undefined {
+    return this.#inner?.initializeResult();
+  }
+
+  async whenReady(): Promise<InitializeResult | HttpRefusal> {
+    return (await this.#ready).whenReady();
+  }
+
+  borrow(): ModernMember | Promise<ModernMember | HttpRefusal> {
+    return this.#inner ? this.#inner.borrow() : this.#ready.then((inner) => inner.borrow());
+  }
+
+  release(member: ModernMember): void {
+    this.#inner?.release(member);
+  }
+
+  upstreams(): Iterable<Upstream> {
+    return this.#inner?.upstreams() ?? [];
+  }
+
+  watch(watcher: LaneWatcher): void {
+    if (this.#inner) this.#inner.watch(watcher);
+    else this.#watchers.push(watcher);
+  }
+
+  async close(): Promise<void> {
+    await (await this.#ready).close();
+  }
+}

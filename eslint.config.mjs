@@ -17,11 +17,50 @@ const PROGRAMS_APART = { group: ['**/sidecar/**', '**/webhook/**'], message: 'Pr
 const PURE = [
   'sidecar/src/router/**/*.ts',
   'sidecar/src/era/**/*.ts',
+  'sidecar/src/context.ts',
+  'sidecar/src/errors.ts',
+  'sidecar/src/version.ts',
+  'webhook/src/version.ts',
   'webhook/src/core/**/*.ts',
   'packages/contract/src/**/*.ts',
   'packages/protocol/src/**/*.ts',
   'packages/cli/src/**/*.ts',
 ];
+
+const IMPURE = [
+  {
+    group: ['node:http', 'node:https', 'node:net', 'node:child_process', 'node:fs', 'node:fs/*'],
+    message: 'Pure modules take no I/O dependencies; do the I/O at the edges.',
+  },
+  { group: ['http', 'https', 'net', 'child_process', 'fs', 'fs/*'], message: 'Use node: imports (and no I/O here).' },
+  { group: ['pino', 'prom-client'], message: 'Pure modules neither log nor count; return effects instead.' },
+];
+
+// Which bridge layer may value-import which (types may cross): see ARCHITECTURE.md, "Layers".
+const BRIDGE_LAYERS = {
+  'sidecar/src/http/**/*.ts': [['**/upstream/**', '**/router/**'], 'The HTTP layer talks to sessions only.'],
+  'sidecar/src/session/**/*.ts': [['**/http/**'], 'Sessions do not know the HTTP layer.'],
+  'sidecar/src/upstream/**/*.ts': [['**/http/**', '**/session/**'], 'Upstreams reach sessions through router effects.'],
+  'sidecar/src/router/**/*.ts': [
+    ['**/http/**', '**/session/**', '**/upstream/**'],
+    'The router knows no layer above it.',
+  ],
+};
+
+/**
+ * One no-restricted-imports per file: a later config for the same files replaces the rule of an earlier one, so each
+ * file's patterns are assembled here (programs apart for all, no I/O for the pure ones, the bridge's layer rule).
+ */
+function layers() {
+  const pure = (file) =>
+    PURE.includes(file) || PURE.some((glob) => glob.endsWith('**/*.ts') && file.startsWith(glob.slice(0, -7)));
+  const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [PROGRAMS_APART, ...patterns] }] });
+  const layered = Object.entries(BRIDGE_LAYERS).map(([files, [group, message]]) => ({
+    files: [files],
+    rules: rule([...(pure(files) ? IMPURE : []), { group, message, allowTypeImports: true }]),
+  }));
+  return [{ files: PURE, rules: rule(IMPURE) }, ...layered];
+}
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'test/conformance/results/**', 'test/bench/results/**'] },
@@ -46,29 +85,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [PROGRAMS_APART] }],
     },
   },
-  {
-    files: PURE,
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          // A later rule for the same files replaces the earlier one, so the programs' rule is repeated here.
-          patterns: [
-            PROGRAMS_APART,
-            {
-              group: ['node:http', 'node:https', 'node:net', 'node:child_process', 'node:fs', 'node:fs/*'],
-              message: 'Pure modules take no I/O dependencies; do the I/O at the edges.',
-            },
-            {
-              group: ['http', 'https', 'net', 'child_process', 'fs', 'fs/*'],
-              message: 'Use node: imports (and no I/O here).',
-            },
-            { group: ['pino', 'prom-client'], message: 'Pure modules neither log nor count; return effects instead.' },
-          ],
-        },
-      ],
-    },
-  },
+  ...layers(),
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -574,6 +574,34 @@ describe('manifests/examples', () => {
 });
 
 // ------------------------------------------------------------------------------------------------------------------
+describe('manifests/examples/mesh (needs Istio, so not in kubectl apply -f manifests/examples/)', () => {
+  const file = join(EXAMPLES, 'mesh', 'istio-server-everything.yaml');
+  const objects = loadYaml(file);
+  const webhook = webhookConfiguration(base).webhooks[0]!;
+
+  it('validates, and its namespace is selected by both Istio (istio-injection) and mcp-injector', () => {
+    expect(objects.flatMap(schemaProblems)).toEqual([]);
+    const namespace = find(objects, 'Namespace');
+    expect(namespace.metadata.labels?.['istio-injection']).toBe('enabled');
+    const labels = { ...namespace.metadata.labels, 'kubernetes.io/metadata.name': namespace.metadata.name };
+    expect(selects(webhook.namespaceSelector, labels)).toBe(true);
+  });
+
+  it('injects into a restricted pod whose bridge has exec probes and traces named after the app', () => {
+    const result = injectYamlStream(readFileSync(file, 'utf8'), injectorConfig());
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const spec = templateOf(find(parseYaml(result.yaml, file), 'Deployment')).spec;
+    expect(podSpecProblems(spec)).toEqual([]);
+    expect(restrictedViolations(spec)).toEqual([]);
+    const bridge = containersOf(spec).find((c) => c.name === INJECTION.sidecarContainer)!;
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect((bridge[probe] as { exec?: { command: string[] } }).exec?.command[1], probe).toBe('--probe');
+    }
+    expect(bridge.env).toContainEqual({ name: 'OTEL_SERVICE_NAME', value: 'everything' });
+  });
+});
+
+// ------------------------------------------------------------------------------------------------------------------
 describe('Dockerfiles', () => {
   interface Stage {
     readonly from: string;

@@ -9,6 +9,9 @@
  *
  * This file has the event loop; see mcp-shim.h for what the other files do. Linux, C11 + POSIX plus
  * a few Linux calls (accept4, pipe2, prctl, close_range). libc only.
+ *
+ * `mcp-shim --probe URL` is a second, unrelated job of the same binary (probe.c): the bridge image
+ * already ships it, static and tiny, so the injected exec probes need nothing else in the image.
  */
 #include "mcp-shim.h"
 
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
     struct stat created;
     parse_args(argc, argv, &c);
     if (c.install_dest) return install(c.install_dest);
+    if (c.probe_url) return run_probe(c.probe_url, c.probe_timeout ? c.probe_timeout : PROBE_DEFAULT_TIMEOUT);
     setup_process();
     int listen_fd = open_listener(&c, &created);
     say("listening on %s for \"%s\" (pid %d)", c.listen_path, c.command[0], (int)getpid());

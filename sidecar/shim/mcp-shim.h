@@ -6,6 +6,7 @@
  *   filesystem.c the listening socket (creation, ownership, removal) and --install
  *   supervise.c  signals and the wake-up pipe; starting, reaping and stopping servers
  *   pty.c        --pty: the raw pseudo-terminal and the relay between it and the connection
+ *   probe.c      --probe: one HTTP GET to a loopback address, for Kubernetes exec probes
  *
  * Include this header first: it selects the GNU feature set (accept4, pipe2, close_range...) for
  * every system header included after it.
@@ -18,11 +19,13 @@
 #include <sys/stat.h>
 
 struct config {
-    const char *listen_path, *install_dest;
+    const char *listen_path, *install_dest, *probe_url;
     char **command;
     long max_children, socket_mode, owner_uid, owner_gid; /* owner ids: -1 when not given */
     double grace;
+    double probe_timeout; /* --probe: seconds for connect, request and answer together; 0: not given */
     int pty; /* --pty: the server's stdin and stdout are a pseudo-terminal, relayed to the connection */
+    int listen_options; /* how many options of --listen mode were given (refused with --probe) */
 };
 
 /* main.c. One write() per line, prefixed "mcp-shim: ". */
@@ -40,7 +43,8 @@ int install(const char *dest);
 int open_listener(const struct config *c, struct stat *created);
 void close_listener(int listen_fd, const char *path, const struct stat *created);
 
-/* supervise.c */
+/* supervise.c. now() is CLOCK_MONOTONIC in seconds. */
+double now(void);
 void setup_process(void);
 int wakeup_fd(void);
 int pending_stop_signal(void);
@@ -54,5 +58,9 @@ int stop_servers(int sig, double grace);
 /* pty.c. open_pty() returns 0, or -1 with errno set; relay() returns once the connection is done. */
 int open_pty(int *master, int *slave);
 void relay(int conn, int master);
+
+/* probe.c. The --timeout when none is given. Exits 2 on a bad URL; returns 0 on a 2xx answer, else 1 after one line naming why. */
+#define PROBE_DEFAULT_TIMEOUT 1.0
+int run_probe(const char *url, double timeout);
 
 #endif

@@ -36,7 +36,7 @@ static long running_servers;
 static int wake_pipe[2] = {-1, -1};
 static volatile sig_atomic_t stop_signal;
 
-static double now(void)
+double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

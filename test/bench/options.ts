@@ -12,6 +12,8 @@ export type BenchOptions = {
   newSessions: number;
   idleSessions: number;
   idleBarMb: number;
+  /** Revision to build and run beside the working tree (--baseline), or undefined. */
+  baseline: string | undefined;
 };
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -22,6 +24,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --warmup <s>            warm-up seconds before the measured runs (default 2)
   --sessions <n>          sequential fresh sessions for the new-session timing (default 50)
   --idle-sessions <n>     idle sessions opened on mcp-sidecar shared (default 1000; 0 skips)
+  --baseline <rev>        also build <rev> (a sha, HEAD~1, or merge-base = merge base of HEAD and main) into a
+                          temporary directory and run its bridge interleaved with this one (rows "@<sha>")
   -h, --help              this text`;
 
 function positiveInt(name: string, raw: string, allowZero = false): number {
@@ -58,19 +62,24 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       warmup: { type: 'string', default: '2' },
       sessions: { type: 'string', default: '50' },
       'idle-sessions': { type: 'string', default: '1000' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return undefined;
   const connections = values.connections.split(',').map((c) => positiveInt('connections', c.trim()));
+  const baseline = values.baseline;
+  // Without --only, a baseline run adds its rows to the default set; the @base rows need a baseline.
+  const only = targetList(values.only).filter((id) => baseline !== undefined || !id.endsWith('@base'));
   return {
     durationS: positiveInt('duration', values.duration),
     rounds: positiveInt('rounds', values.rounds),
     connections: [...new Set(connections)],
-    only: targetList(values.only),
+    only,
     warmupS: positiveInt('warmup', values.warmup, true),
     newSessions: positiveInt('sessions', values.sessions, true),
     idleSessions: positiveInt('idle-sessions', values['idle-sessions'], true),
     idleBarMb: 120,
+    baseline,
   };
 }

@@ -5,7 +5,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './options.ts';
 import { CLK_TCK, machineTicks } from './proc-stats.ts';
-import { idleSessionsTable, newSessionTable, throughputTable } from './table.ts';
+import { baselineTable, idleSessionsTable, newSessionTable, throughputTable } from './table.ts';
 import { REPO_ROOT } from './targets.ts';
 import type { TargetResult } from './types.ts';
 import { WRK } from './wrk.ts';
@@ -67,8 +67,10 @@ function noiseWarning(results: TargetResult[]): string | undefined {
 export function printTables(results: TargetResult[], options: BenchOptions): void {
   const blocks = options.connections.map((c) => throughputTable(results, c, options.durationS, options.rounds));
   if (options.newSessions > 0) blocks.push(newSessionTable(results, options.newSessions));
-  const idle = idleSessionsTable(results);
+  const idle = options.idleSessions > 0 ? idleSessionsTable(results) : undefined;
   if (idle) blocks.push(idle);
+  const versus = baselineTable(results, options.connections);
+  if (versus) blocks.push(versus);
   const warning = noiseWarning(results);
   if (warning) blocks.push(warning);
   console.log(`\n${blocks.join('\n\n')}\n`);

@@ -12,7 +12,8 @@ import { NOISY_LOAD, idleCheck, machineInfo, printTables, writeResults } from '.
 import { idleSessions, newSessions, openBenchSession, throughput } from './scenarios.ts';
 import { startTarget, stopTarget } from './target-process.ts';
 import type { RunContext, RunningTarget } from './target-process.ts';
-import { BENCH_DIR, TARGETS } from './targets.ts';
+import { buildBaseline } from './baseline.ts';
+import { BENCH_DIR, targetsFor } from './targets.ts';
 import type { TargetDef } from './targets.ts';
 import type { TargetResult, ThroughputResult } from './types.ts';
 import { WRK, runWrk } from './wrk.ts';
@@ -121,7 +122,7 @@ async function finish(entry: Entry, options: BenchOptions, run: RunContext): Pro
     if (options.newSessions > 0) await measureNewSessions(entry.target, result, options);
     await stopTarget(entry.target);
     entry.target = undefined;
-    if (def.id === 'sidecar-shared' && options.idleSessions > 0) await measureIdle(def, result, options, run);
+    if (def.id.startsWith('sidecar-shared') && options.idleSessions > 0) await measureIdle(def, result, options, run);
   } catch (error) {
     await fail(entry, error);
   }
@@ -131,7 +132,7 @@ async function measureNewSessions(target: RunningTarget, result: TargetResult, o
   const { label, id } = target.def;
   result.newSession = await newSessions(target, options.newSessions);
   log(`${label}: new session p50 ${result.newSession.p50Ms.toFixed(1)} ms`);
-  if (id === 'sidecar-per-session') {
+  if (id.startsWith('sidecar-per-session')) {
     result.newSessionPaced = await newSessions(target, options.newSessions, true);
     log(`${label}: new session with a warm upstream waiting, p50 ${result.newSessionPaced.p50Ms.toFixed(1)} ms`);
   }
@@ -178,10 +179,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const startedAt = new Date().toISOString();
+  const baseline = options.baseline === undefined ? undefined : buildBaseline(options.baseline);
   const { run, stamp, machine } = await prepare(options);
   // Every target runs from start to finish of the throughput rounds (idle ones cost next to nothing).
   const entries: Entry[] = [];
-  for (const def of TARGETS.filter((t) => options.only.includes(t.id))) {
+  for (const def of targetsFor(baseline).filter((t) => options.only.includes(t.id))) {
     if (isStopping()) break;
     entries.push(await startEntry(def, options, run));
   }
@@ -193,7 +195,7 @@ async function main(): Promise<number> {
   if (strays > 0) log(`killed ${strays} stray process(es) left behind by targets`);
   printTables(results, options);
   const finishedAt = new Date().toISOString();
-  const document = { startedAt, finishedAt, marker: run.marker, options, machine, strays, results };
+  const document = { startedAt, finishedAt, marker: run.marker, options, baseline, machine, strays, results };
   log(`results: ${writeResults(RESULTS_DIR, stamp, document)} (target logs in ${run.logDir})`);
   // Only a target that started and then failed is a benchmark failure; "not available" is reported, not fatal.
   return results.some((r) => r.available && r.reason) ? 1 : 0;

@@ -116,11 +116,46 @@ export function idleSessionsTable(results: TargetResult[]): string | undefined {
       title = `Idle sessions: ${int(r.sessions)} open sessions, bridge RSS (issue bar ≤ ${r.barMb} MB)`;
       const cells = [fixed(r.rssBeforeMb, 1), fixed(r.rssAfterMb, 1), fixed(perSession, 1), fixed(r.peakRssMb, 1)];
       rows.push({ label: t.label, cells: [...cells, fixed(r.openSeconds, 1), verdict] });
-    } else if (t.id === 'sidecar-shared') {
+    } else if (t.id.startsWith('sidecar-shared')) {
       rows.push(unavailable(t));
       title ||= 'Idle sessions: bridge RSS with many open sessions (mcp-sidecar shared only)';
     }
   }
   if (rows.length === 0) return undefined;
   return render(title, ['RSS before MB', 'RSS after MB', 'KB/session', 'peak MB', 'open s', 'verdict'], rows);
+}
+
+/** Working tree against the --baseline build, mode by mode: calls/s at each connection count and new-session p50. */
+export function baselineTable(results: TargetResult[], connections: number[]): string | undefined {
+  const rows: Row[] = [];
+  for (const mode of ['sidecar-shared', 'sidecar-per-session'] as const) {
+    const now = results.find((t) => t.id === mode);
+    const base = results.find((t) => t.id === `${mode}@base`);
+    if (!now || !base) continue;
+    for (const c of connections) {
+      const [a, b] = [runAt(now, c), runAt(base, c)];
+      if (!a || !b) continue;
+      rows.push({
+        label: `${now.label}, calls/s at ${c}`,
+        cells: [int(a.callsPerSecond), int(b.callsPerSecond), ratio(a.callsPerSecond, b.callsPerSecond)],
+      });
+      rows.push({
+        label: `${now.label}, p50 ms at ${c}`,
+        cells: [fixed(a.p50Ms, 2), fixed(b.p50Ms, 2), ratio(a.p50Ms, b.p50Ms)],
+      });
+    }
+    const [n, o] = [now.newSessionPaced ?? now.newSession, base.newSessionPaced ?? base.newSession];
+    if (n && o)
+      rows.push({
+        label: `${now.label}, new session p50 ms`,
+        cells: [fixed(n.p50Ms, 2), fixed(o.p50Ms, 2), ratio(n.p50Ms, o.p50Ms)],
+      });
+  }
+  if (rows.length === 0) return undefined;
+  const label = results.find((t) => t.id.endsWith('@base'))?.label.split('@')[1] ?? 'base';
+  return render(
+    `Working tree against the baseline build @${label} (same run, interleaved rounds)`,
+    ['now', 'base', 'now ÷ base'],
+    rows,
+  );
 }

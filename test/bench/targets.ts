@@ -12,10 +12,10 @@ export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
 // keeps Node's TypeScript stripper out of the measured memory. BENCH_SIDECAR_ENTRY points them at another entry (the
 // sources, a branch checkout). Not MCP_SIDECAR_*: the bridge reads that prefix for its own options.
 export const SIDECAR_ENTRY = process.env['BENCH_SIDECAR_ENTRY'] ?? join(REPO_ROOT, 'sidecar', 'dist', 'main.js');
-/** TypeScript entries resolve the workspace packages to their sources; builds use the packages' dist. */
-const SOURCE_CONDITION = SIDECAR_ENTRY.endsWith('.ts') ? ['--conditions=mcp-sidecar-source'] : [];
 
-export type TargetId = 'bare' | 'sidecar-shared' | 'sidecar-per-session' | 'supergateway' | 'mcp-proxy';
+type SidecarId = 'sidecar-shared' | 'sidecar-per-session';
+/** `…@base`: the same bridge built from the --baseline revision. */
+export type TargetId = 'bare' | SidecarId | `${SidecarId}@base` | 'supergateway' | 'mcp-proxy';
 export type TargetKind = 'bare' | 'ours' | 'peer';
 
 export type LaunchContext = {
@@ -39,7 +39,15 @@ export type TargetDef = {
   launch: (ctx: LaunchContext) => Launch;
 };
 
-export const TARGET_IDS: TargetId[] = ['bare', 'sidecar-shared', 'sidecar-per-session', 'supergateway', 'mcp-proxy'];
+export const TARGET_IDS: TargetId[] = [
+  'bare',
+  'sidecar-shared',
+  'sidecar-per-session',
+  'sidecar-shared@base',
+  'sidecar-per-session@base',
+  'supergateway',
+  'mcp-proxy',
+];
 
 /** Resolve an installed CLI to its JS entry, so the pid we measure is node itself, not a shell wrapper. */
 function binEntry(name: string): string | undefined {
@@ -51,18 +59,26 @@ function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function sidecar(mode: 'shared' | 'per-session'): TargetDef {
+/** Another build of the bridge to run beside this one (--baseline). */
+export interface OtherBuild {
+  readonly short: string;
+  readonly entry: string;
+}
+
+function sidecar(mode: 'shared' | 'per-session', other?: OtherBuild): TargetDef {
+  const entry = other?.entry ?? SIDECAR_ENTRY;
+  const id: SidecarId = mode === 'shared' ? 'sidecar-shared' : 'sidecar-per-session';
   return {
-    id: mode === 'shared' ? 'sidecar-shared' : 'sidecar-per-session',
-    label: `mcp-sidecar ${mode}`,
+    id: other ? `${id}@base` : id,
+    label: other ? `mcp-sidecar ${mode} @${other.short}` : `mcp-sidecar ${mode}`,
     kind: 'ours',
     readiness: 'readyz',
-    missing: () => (existsSync(SIDECAR_ENTRY) ? undefined : `entry file ${SIDECAR_ENTRY} not found`),
+    missing: () => (existsSync(entry) ? undefined : `entry file ${entry} not found`),
     launch: (ctx) => ({
       command: process.execPath,
       args: [
-        ...SOURCE_CONDITION,
-        SIDECAR_ENTRY,
+        ...(entry.endsWith('.ts') ? ['--conditions=mcp-sidecar-source'] : []),
+        entry,
         ...['--host', '127.0.0.1', '--port', String(ctx.port), '--admin-port', String(ctx.adminPort)],
         ...['--session-mode', mode, '--max-sessions', String(ctx.maxSessions)],
         '--',
@@ -123,7 +139,11 @@ const mcpProxy: TargetDef = {
   }),
 };
 
-export const TARGETS: TargetDef[] = [bare, sidecar('shared'), sidecar('per-session'), supergateway, mcpProxy];
+/** Every target, in table order; the @base rows only when a baseline build is given. */
+export function targetsFor(baseline: OtherBuild | undefined): TargetDef[] {
+  const base = baseline ? [sidecar('shared', baseline), sidecar('per-session', baseline)] : [];
+  return [bare, sidecar('shared'), sidecar('per-session'), ...base, supergateway, mcpProxy];
+}
 
 /** A loopback port that was free a moment ago (the usual bind-to-0 trick; the tiny race is acceptable here). */
 export function freePort(): Promise<number> {

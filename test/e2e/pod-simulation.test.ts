@@ -155,6 +155,26 @@ describe('server-everything.yaml injected (native sidecar, shared mode) under th
     expect(live().record.probes.some((p) => p.container === BRIDGE && p.kind === 'startup' && p.ok)).toBe(true);
   });
 
+  test("the bridge's probes are exec probes: mcp-shim --probe on loopback, run in the bridge's container", () => {
+    explainOnFailure(live);
+    const bridge = template.spec.initContainers?.find((c) => c.name === BRIDGE);
+    for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+      expect(bridge?.[kind]?.exec?.command.slice(0, 2), kind).toEqual(['/usr/local/bin/mcp-shim', '--probe']);
+    }
+    const attempts = live().record.probes.filter((p) => p.container === BRIDGE);
+    // The startup probe failed while the bridge was starting (connection refused), then passed; readiness said 503
+    // with the bridge's reason until the server was warm, then passed: the shim's answers, through the kubelet's model.
+    expect(attempts.find((p) => p.kind === 'startup' && p.ok)?.detail).toMatch(
+      /mcp-shim --probe http:\/\/127\.0\.0\.1:\d+\/livez .*exit 0/,
+    );
+    expect(attempts.find((p) => p.kind === 'readiness' && p.ok)?.detail).toMatch(/\/readyz .*exit 0/);
+    const notReady = attempts.find((p) => p.kind === 'readiness' && !p.ok);
+    if (notReady)
+      expect(notReady.detail).toMatch(
+        /exit 1 mcp-shim: probe http:\/\/127\.0\.0\.1:\d+\/readyz: HTTP 503 \{"ready":false/,
+      );
+  });
+
   test('/readyz is 503 until the server is warm, and the pod turns Ready only after', () => {
     explainOnFailure(live);
     const answered = readyzAtStart.filter((s) => s.status !== 0);

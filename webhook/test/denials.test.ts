@@ -31,6 +31,7 @@ interface Row {
 }
 
 const web = (port: number) => ({ name: 'web', image: 'nginx', ports: [{ containerPort: port }] });
+const istioProxy = { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.27.0', args: ['proxy', 'sidecar'] };
 const job = { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'backup', uid: 'u', controller: true }] };
 
 const ROWS: readonly Row[] = [
@@ -65,6 +66,58 @@ const ROWS: readonly Row[] = [
       'Fix: set mcp.io/command: \'["npx", "-y", "@modelcontextprotocol/server-everything"]\'',
   },
   {
+    name: 'mcp.io/auth with an unknown mode, and a policy ConfigMap reference with two keys',
+    pod: pod({ 'mcp.io/auth': 'basic', 'mcp.io/policy-configmap': 'rules/a.yaml/b.yaml' }),
+    reason: 'invalid_annotation',
+    message:
+      'annotation mcp.io/auth="basic" is invalid: expected one of none, token, jwt. Fix: set mcp.io/auth: "jwt"; ' +
+      'annotation mcp.io/policy-configmap="rules/a.yaml/b.yaml" is invalid: expected a ConfigMap name, optionally ' +
+      'followed by /<key> (default key policy.yaml). Fix: set mcp.io/policy-configmap: "mcp-policy/policy.yaml"',
+  },
+  {
+    name: 'an OTLP endpoint that is not an http(s) URL',
+    pod: pod({ 'mcp.io/otel-endpoint': 'otel-collector:4317' }),
+    reason: 'invalid_annotation',
+    message:
+      'annotation mcp.io/otel-endpoint="otel-collector:4317" is invalid: expected the OTLP endpoint, an http:// or ' +
+      'https:// URL. Fix: set mcp.io/otel-endpoint: "http://otel-collector.observability:4318"',
+  },
+  {
+    name: 'client certificates without the TLS Secret',
+    pod: pod({ 'mcp.io/tls-client-auth': 'require' }),
+    reason: 'missing_annotation',
+    message:
+      'annotation mcp.io/tls-client-auth="require" needs mcp.io/tls-secret: client certificates are verified against ' +
+      'the ca.crt of that Secret, and the bridge serves TLS with its tls.crt and tls.key. Fix: set mcp.io/tls-secret: ' +
+      '"mcp-server-tls" (a Secret with tls.crt, tls.key and ca.crt, e.g. from cert-manager), or remove mcp.io/tls-client-auth',
+  },
+  {
+    name: 'static tokens without the Secret that holds them',
+    pod: pod({ 'mcp.io/auth': 'token' }),
+    reason: 'missing_annotation',
+    message:
+      'annotation mcp.io/auth="token" needs mcp.io/auth-secret: the accepted tokens are read from its key "tokens". ' +
+      'Fix: set mcp.io/auth-secret: "mcp-server-tokens" (a Secret with a key named tokens), or remove mcp.io/auth',
+  },
+  {
+    name: 'JWTs without the audience they must be issued for',
+    pod: pod({ 'mcp.io/auth': 'jwt', 'mcp.io/jwt-jwks': 'https://issuer.example.com/jwks.json' }),
+    reason: 'missing_annotation',
+    message:
+      'annotation mcp.io/auth="jwt" needs mcp.io/jwt-audience: the bridge listens on every address of the pod, so it ' +
+      'cannot tell which URL clients use for it, and a token is accepted only for its own audience. Fix: set ' +
+      'mcp.io/jwt-audience: "https://mcp.example.com/mcp" (the URL your clients use, as the tokens\' aud claim says)',
+  },
+  {
+    name: 'JWTs without keys to check them',
+    pod: pod({ 'mcp.io/auth': 'jwt', 'mcp.io/jwt-audience': 'https://mcp.example.com/mcp' }),
+    reason: 'missing_annotation',
+    message:
+      'annotation mcp.io/auth="jwt" needs the keys that sign accepted tokens. Fix: set mcp.io/jwt-jwks: ' +
+      '"https://issuer.example.com/.well-known/jwks.json", or mcp.io/auth-secret: "mcp-server-jwks" (a Secret with a ' +
+      'key named jwks.json)',
+  },
+  {
     name: 'a container list that is not a list',
     pod: { metadata: { annotations: { 'mcp.io/inject': 'true' } }, spec: { containers: { name: 'server' } } },
     reason: 'invalid_pod',
@@ -84,6 +137,53 @@ const ROWS: readonly Row[] = [
     message:
       'the pod has 2 containers (web, server) and no mcp.io/container annotation, so the injector cannot tell which ' +
       'one runs the stdio MCP server. Fix: set mcp.io/container to one of "web", "server", e.g. mcp.io/container: "web"',
+  },
+  {
+    name: 'an app and a log shipper next to an Istio proxy, no annotation naming the server',
+    pod: pod(
+      {},
+      {
+        containers: [server, { name: 'log-shipper', image: 'fluent-bit', command: ['/fluent-bit'] }, istioProxy],
+      },
+    ),
+    reason: 'container_required',
+    message:
+      'the pod has 2 containers (server, log-shipper; not counting istio-proxy, which the injector leaves alone) and ' +
+      'no mcp.io/container annotation, so the injector cannot tell which one runs the stdio MCP server. Fix: set ' +
+      'mcp.io/container to one of "server", "log-shipper", e.g. mcp.io/container: "server"',
+  },
+  {
+    name: 'kubectl.kubernetes.io/default-container naming no app container',
+    pod: pod(
+      { 'kubectl.kubernetes.io/default-container': 'istio-proxy' },
+      { containers: [web(80), server, istioProxy] },
+    ),
+    reason: 'container_required',
+    message:
+      'the pod has 2 containers (web, server; not counting istio-proxy, which the injector leaves alone; ' +
+      'kubectl.kubernetes.io/default-container names "istio-proxy", which is not one of them) and no mcp.io/container ' +
+      'annotation, so the injector cannot tell which one runs the stdio MCP server. Fix: set mcp.io/container to one ' +
+      'of "web", "server", e.g. mcp.io/container: "web"',
+  },
+  {
+    name: 'a pod of mesh containers only',
+    pod: pod({}, { containers: [istioProxy] }),
+    reason: 'container_required',
+    message:
+      'the pod has 0 containers (not counting istio-proxy, which the injector leaves alone) and no mcp.io/container ' +
+      'annotation, so the injector cannot tell which one runs the stdio MCP server. Fix: add the container that runs ' +
+      'the MCP server, or remove mcp.io/inject',
+  },
+  {
+    name: 'mcp.io/container naming the Linkerd proxy',
+    pod: pod(
+      { 'mcp.io/container': 'linkerd-proxy' },
+      { containers: [{ ...istioProxy, name: 'linkerd-proxy' }, server] },
+    ),
+    reason: 'container_not_found',
+    message:
+      'annotation mcp.io/container="linkerd-proxy" names Linkerd\'s proxy, which the injector never changes: it is not ' +
+      'an MCP server. Fix: set mcp.io/container to one of "server", e.g. mcp.io/container: "server"',
   },
   {
     name: 'mcp.io/container naming no container',
@@ -204,6 +304,16 @@ const ROWS: readonly Row[] = [
       'volume "mcp-sidecar" already exists, but the pod has no mcp.io/status annotation, so mcp-injector did not add ' +
       'it. The injector reserves the container names "mcp-shim-install", "mcp-sidecar" and the volume name ' +
       '"mcp-sidecar". Fix: rename it, or remove mcp.io/inject if the pod already runs the bridge itself',
+  },
+  {
+    name: 'a user volume named like the TLS volume, in a pod that asks for TLS',
+    pod: pod({ 'mcp.io/tls-secret': 'tls' }, { volumes: [{ name: 'mcp-sidecar-tls', emptyDir: {} }] }),
+    reason: 'reserved_name',
+    message:
+      'volume "mcp-sidecar-tls" already exists, but the pod has no mcp.io/status annotation, so mcp-injector did not ' +
+      'add it. The injector reserves the container names "mcp-shim-install", "mcp-sidecar" and the volume name ' +
+      '"mcp-sidecar" (and "mcp-sidecar-tls", for the pod\'s identity annotations). Fix: rename it, or remove ' +
+      'mcp.io/inject if the pod already runs the bridge itself',
   },
   {
     name: 'the server already mounting something at /mcp',

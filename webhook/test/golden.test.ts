@@ -37,6 +37,30 @@ const EXPLICIT: readonly GoldenCase[] = [
     config: injectorConfig({ sidecarMode: 'classic' }),
   },
   {
+    name: 'pod-istio-classic (--sidecar-mode classic: our classic bridge next to a classic istio-proxy)',
+    input: 'pod-istio-classic.yaml',
+    expect: { golden: 'pod-istio-classic.classic.injected.yaml' },
+    config: injectorConfig({ sidecarMode: 'classic' }),
+  },
+  {
+    name: 'pod-istio-native (--sidecar-mode classic)',
+    input: 'pod-istio-native.yaml',
+    expect: { golden: 'pod-istio-native.classic.injected.yaml' },
+    config: injectorConfig({ sidecarMode: 'classic' }),
+  },
+  {
+    name: 'pod-linkerd (--sidecar-mode classic)',
+    input: 'pod-linkerd.yaml',
+    expect: { golden: 'pod-linkerd.classic.injected.yaml' },
+    config: injectorConfig({ sidecarMode: 'classic' }),
+  },
+  {
+    name: 'pod-linkerd-classic (--sidecar-mode classic)',
+    input: 'pod-linkerd-classic.yaml',
+    expect: { golden: 'pod-linkerd-classic.classic.injected.yaml' },
+    config: injectorConfig({ sidecarMode: 'classic' }),
+  },
+  {
     name: 'deployment (--sidecar-image)',
     input: 'deployment.yaml',
     expect: { golden: 'deployment.custom-image.injected.yaml' },

@@ -38,6 +38,19 @@ describe('podProblems', () => {
       /schema: .*initContainers\/0\/restartPolicy must be string/,
     ],
     [
+      "bridge args the bridge's own parser refuses (after $(POD_IPS) is expanded)",
+      {
+        initContainers: [
+          {
+            ...bridge,
+            args: ['--upstream', 'unix:/mcp/run/stdio.sock', '--trusted-proxies', '$(POD_IPS)/129'],
+            env: [{ name: 'POD_IPS', valueFrom: { fieldRef: { fieldPath: 'status.podIPs' } } }],
+          },
+        ],
+      },
+      /the bridge refuses its args: .*10\.244\.1\.4,fd00:10:244:1::4\/129/,
+    ],
+    [
       'an init restartPolicy other than Always',
       { initContainers: [{ ...bridge, restartPolicy: 'Never' }] },
       /init restartPolicy "Never"/,

@@ -2,7 +2,7 @@
 // - admit() never throws and always answers with a known reason; refusals always say how to fix them;
 // - the patch, applied by an independent JSON Patch library to the raw object, equals mutate();
 // - admitting the patched pod again gives an empty patch (the fixed point reinvocationPolicy: IfNeeded relies on);
-// - nothing outside the injector's own fields changes;
+// - nothing outside the injector's own fields changes, and mesh proxies, their init steps and agents not at all;
 // - every injected pod passes the Kubernetes schema and the injector invariants;
 // - mutate() never writes to its input (it shares unchanged subtrees with it, copy-on-write).
 
@@ -14,7 +14,8 @@ import { ANNOTATIONS, INJECTION } from '@mcp-sidecar/contract';
 import { admit } from '../src/core/admit.ts';
 import { unwrapCommand } from '../src/core/command.ts';
 import { injectorConfig } from '../src/core/config.ts';
-import { DEFAULT_CONTAINER_ANNOTATION, mutate } from '../src/core/mutate.ts';
+import { DEFAULT_CONTAINER_ANNOTATION, infrastructureOf } from '../src/core/infrastructure.ts';
+import { mutate } from '../src/core/mutate.ts';
 import { decide } from '../src/core/policy.ts';
 import { REASONS } from '../src/core/reasons.ts';
 import { mcpUrl } from '../src/core/render.ts';
@@ -57,7 +58,7 @@ function withoutOwnedChanges(mutated: Json, original: Json): Json {
   if (originalMeta.annotations?.[DEFAULT_CONTAINER_ANNOTATION] === undefined)
     delete annotations[DEFAULT_CONTAINER_ANNOTATION];
   const spec = out.spec as Json & { containers: Container[]; initContainers?: Container[]; volumes?: Json[] };
-  spec.volumes = spec.volumes?.filter((v) => v.name !== INJECTION.volume);
+  spec.volumes = spec.volumes?.filter((v) => !(status?.volumes ?? []).includes(String(v.name)));
   spec.initContainers = spec.initContainers?.filter((c) => !OURS.has(c.name));
   spec.containers = spec.containers.filter((c) => !OURS.has(c.name));
   for (const key of ['volumes', 'initContainers'] as const)
@@ -69,7 +70,10 @@ function withoutOwnedChanges(mutated: Json, original: Json): Json {
       if (before.command === undefined) delete container.command;
       container.volumeMounts = container.volumeMounts?.filter((m) => m.name !== INJECTION.volume);
       if (!before.volumeMounts) delete container.volumeMounts;
-    } else if (!before.env?.some((e) => e.name === INJECTION.urlEnv)) {
+    } else if (
+      infrastructureOf(container.name) === undefined &&
+      !before.env?.some((e) => e.name === INJECTION.urlEnv)
+    ) {
       container.env = container.env?.filter((e) => e.name !== INJECTION.urlEnv);
       if (!before.env) delete container.env;
     }
@@ -108,6 +112,7 @@ describe('properties of admission over generated pods', () => {
         expect(withoutOwnedChanges(patched, pod)).toEqual(pod);
         expect(podProblems(patched)).toEqual([]);
         checkServerAndEnv(patched, pod, decision.plan.serverContainer, decision.plan.settings.port);
+        checkInfrastructureUntouched(patched, pod);
       }),
       { numRuns: RUNS },
     );
@@ -127,10 +132,26 @@ function checkServerAndEnv(patched: Json, original: Json, serverName: string, po
   for (const container of (patched.spec as Json).containers as Container[]) {
     if (container.name === serverName || OURS.has(container.name)) continue;
     const urls = (container.env ?? []).filter((e) => e.name === INJECTION.urlEnv);
-    expect(urls).toHaveLength(1);
     const had = (
       ((original.spec as Json).containers as Container[]).find((c) => c.name === container.name)?.env ?? []
     ).find((e) => e.name === INJECTION.urlEnv);
-    expect(urls[0]?.value).toBe(had ? had.value : mcpUrl(port));
+    if (infrastructureOf(container.name) !== undefined) {
+      expect(urls.length, `${container.name} is infrastructure`).toBe(had ? 1 : 0);
+      continue;
+    }
+    expect(urls).toHaveLength(1);
+    const tls = annotations[ANNOTATIONS.tlsSecret] !== undefined;
+    expect(urls[0]?.value).toBe(had ? had.value : mcpUrl(port, tls));
+  }
+}
+
+/** Istio's, Linkerd's, Vault's and Dapr's containers, wherever they are, come out deep-equal to how they went in. */
+function checkInfrastructureUntouched(patched: Json, original: Json): void {
+  const all = (pod: Json) => {
+    const spec = pod.spec as { containers: Container[]; initContainers?: Container[] };
+    return [...(spec.initContainers ?? []), ...spec.containers];
+  };
+  for (const container of all(original).filter((c) => infrastructureOf(c.name) !== undefined)) {
+    expect(all(patched).find((c) => c.name === container.name)).toEqual(container);
   }
 }

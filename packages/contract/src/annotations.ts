@@ -19,6 +19,15 @@ export const ANNOTATIONS = {
   sidecarImage: 'mcp.io/sidecar-image',
   sidecarResources: 'mcp.io/sidecar-resources',
   nativeSidecar: 'mcp.io/native-sidecar',
+  tlsSecret: 'mcp.io/tls-secret',
+  tlsClientAuth: 'mcp.io/tls-client-auth',
+  auth: 'mcp.io/auth',
+  authSecret: 'mcp.io/auth-secret',
+  jwtJwks: 'mcp.io/jwt-jwks',
+  jwtIssuer: 'mcp.io/jwt-issuer',
+  jwtAudience: 'mcp.io/jwt-audience',
+  policyConfigMap: 'mcp.io/policy-configmap',
+  otelEndpoint: 'mcp.io/otel-endpoint',
   status: 'mcp.io/status',
 } as const;
 
@@ -31,6 +40,52 @@ export const NAMESPACE_LABEL_VALUE = 'enabled';
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'not a Kubernetes quantity');
 const cpuAndMemory = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 const resourcesSchema = z.strictObject({ requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() });
+/** A Secret's or ConfigMap's name: a DNS-1123 subdomain. */
+const OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A ConfigMap key. */
+const CONFIG_KEY = /^(?=.{1,253}$)[-._a-zA-Z0-9]+$/;
+
+const parseObjectName = (raw: string): Parsed<string> =>
+  OBJECT_NAME.test(raw)
+    ? ok(raw)
+    : fail("expected the name of an object in the pod's namespace (lower case, digits, - and .)");
+
+/** The key of mcp.io/policy-configmap when the value names none. */
+export const DEFAULT_POLICY_KEY = 'policy.yaml';
+
+export interface ConfigMapKey {
+  readonly name: string;
+  readonly key: string;
+}
+
+function parseConfigMapKey(raw: string): Parsed<ConfigMapKey> {
+  const [name = '', key = DEFAULT_POLICY_KEY, extra] = raw.split('/');
+  if (extra !== undefined || !OBJECT_NAME.test(name) || !CONFIG_KEY.test(key) || key === '.' || key === '..') {
+    return fail('expected a ConfigMap name, optionally followed by /<key> (default key policy.yaml)');
+  }
+  return ok({ name, key });
+}
+
+/** An absolute http(s) URL with a host; `what` names it in the error. */
+function parseHttpUrl(raw: string, what: string): Parsed<string> {
+  const expected = fail<string>(`expected ${what}, an http:// or https:// URL`);
+  if (!/^https?:\/\/[^\s/?#]+[^\s]*$/.test(raw)) return expected;
+  try {
+    return new URL(raw).hostname === '' ? expected : ok(raw);
+  } catch {
+    return expected;
+  }
+}
+
+/** The bridge's own parser of a text option, where an annotation must say something (empty means "not set" there). */
+function required(parse: (raw: string) => Parsed<string | null>): (raw: string) => Parsed<string> {
+  return (raw) => {
+    const parsed = parse(raw);
+    if (!parsed.ok) return parsed;
+    return parsed.value === null ? fail('the value is empty') : ok(parsed.value);
+  };
+}
+
 const commandSchema = z.array(z.string().min(1, 'empty strings are not allowed')).min(1, 'the list is empty');
 
 export interface AnnotationSpec<T> {
@@ -43,6 +98,86 @@ export interface AnnotationSpec<T> {
 }
 
 const annotation = <T>(spec: AnnotationSpec<T>): AnnotationSpec<T> => spec;
+
+/**
+ * Identity, access and tracing: Secrets and a ConfigMap the injector mounts into the bridge read-only, and the
+ * bridge's own options (validated with its parsers).
+ */
+const IDENTITY_ANNOTATION_SPECS = {
+  tlsSecret: annotation({
+    values: 'a Secret name',
+    default: 'plain HTTP',
+    description:
+      'Serve the MCP port over TLS: the Secret (`tls.crt`, `tls.key`, and `ca.crt` for client certificates) is mounted read-only into the bridge.',
+    example: '"mcp-server-tls"',
+    parse: parseObjectName,
+  }),
+  tlsClientAuth: annotation({
+    values: '`none`, `optional` or `require`',
+    default: '`none`',
+    description:
+      'Client certificates (`--tls-client-auth`), verified against the `ca.crt` of `mcp.io/tls-secret`. Needs `mcp.io/tls-secret`.',
+    example: '"require"',
+    parse: BRIDGE_OPTIONS.tlsClientAuth.parse,
+  }),
+  auth: annotation({
+    values: '`none`, `token` or `jwt`',
+    default: '`none`',
+    description:
+      'Bearer tokens (`--auth`). `token` needs `mcp.io/auth-secret`; `jwt` needs `mcp.io/jwt-audience` and `mcp.io/jwt-jwks` (or a `jwks.json` in `mcp.io/auth-secret`).',
+    example: '"jwt"',
+    parse: BRIDGE_OPTIONS.auth.parse,
+  }),
+  authSecret: annotation({
+    values: 'a Secret name',
+    default: '—',
+    description:
+      'Mounted read-only into the bridge: key `tokens` is the `--auth-token-file`; key `jwks.json` the `--jwt-jwks` when `mcp.io/jwt-jwks` is not set.',
+    example: '"mcp-server-tokens"',
+    parse: parseObjectName,
+  }),
+  jwtJwks: annotation({
+    values: 'an http(s) URL',
+    default: '`jwks.json` of `mcp.io/auth-secret`',
+    description: '`--jwt-jwks`: where the keys that sign accepted JWTs are published.',
+    example: '"https://issuer.example.com/.well-known/jwks.json"',
+    parse: (raw) => {
+      const url = parseHttpUrl(raw, 'the JWKS URL');
+      return url.ok ? required(BRIDGE_OPTIONS.jwtJwks.parse)(raw) : url;
+    },
+  }),
+  jwtIssuer: annotation({
+    values: 'text',
+    default: '—',
+    description: '`--jwt-issuer`: the `iss` an accepted JWT must carry.',
+    example: '"https://issuer.example.com"',
+    parse: required(BRIDGE_OPTIONS.jwtIssuer.parse),
+  }),
+  jwtAudience: annotation({
+    values: 'text',
+    default: '—',
+    description:
+      '`--jwt-audience`: the `aud` an accepted JWT must carry, usually the URL clients use for this server. Needed with `mcp.io/auth: jwt`.',
+    example: '"https://mcp.example.com/mcp"',
+    parse: required(BRIDGE_OPTIONS.jwtAudience.parse),
+  }),
+  policyConfigMap: annotation({
+    values: '`<configmap>` or `<configmap>/<key>`',
+    default: 'no policy',
+    description:
+      'Access policy (`--policy`): the ConfigMap key (default `policy.yaml`) is mounted read-only into the bridge; edits apply without a restart.',
+    example: '"mcp-policy/policy.yaml"',
+    parse: parseConfigMapKey,
+  }),
+  otelEndpoint: annotation({
+    values: 'an http(s) URL',
+    default: 'tracing off',
+    description:
+      "OTLP/HTTP endpoint of the bridge's traces: `OTEL_EXPORTER_OTLP_ENDPOINT`, and `OTEL_SERVICE_NAME` from the pod's `app.kubernetes.io/name` or `app` label, else the server container's name.",
+    example: '"http://otel-collector.observability:4318"',
+    parse: (raw) => parseHttpUrl(raw, 'the OTLP endpoint'),
+  }),
+} as const;
 
 export const ANNOTATION_SPECS = {
   inject: annotation({
@@ -124,6 +259,7 @@ export const ANNOTATION_SPECS = {
     example: '"false"',
     parse: (raw) => (raw === 'true' || raw === 'false' ? parseBoolean(raw) : fail('expected "true" or "false"')),
   }),
+  ...IDENTITY_ANNOTATION_SPECS,
 } as const;
 
 export type ConfigAnnotationKey = keyof typeof ANNOTATION_SPECS;

@@ -11,6 +11,7 @@ import {
 } from '@mcp-sidecar/cli';
 
 import { BRIDGE_ENV_PREFIX, BRIDGE_OPTION_NAMES, BRIDGE_OPTIONS, type BridgeConfig } from './bridge-options.ts';
+import { checkIdentityChoice } from './options/identity.ts';
 
 export type BridgeCli =
   | { readonly kind: 'run'; readonly config: BridgeConfig; readonly command: readonly string[] }
@@ -33,7 +34,7 @@ export function parseBridgeCli(argv: readonly string[], env: Env): BridgeCli {
   if (parsed.kind !== 'options') return { kind: 'error', message: wording(parsed) };
   if (parsed.help) return { kind: 'help' };
   if (parsed.version) return { kind: 'version' };
-  const problem = checkUpstreamChoice(parsed.values, command);
+  const problem = checkUpstreamChoice(parsed.values, command) ?? checkIdentityChoice(parsed.values);
   return problem ? { kind: 'error', message: problem } : { kind: 'run', config: parsed.values, command };
 }
 

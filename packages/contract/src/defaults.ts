@@ -45,11 +45,15 @@ export const INJECTION = {
  * - `mcp-shim --listen <socket> [--socket-owner <uid>] -- <command> [args...]` creates <socket> owner-only (0600)
  *   and runs <command> for each accepted connection. `--socket-owner` chowns the socket to <uid> (only possible when
  *   the shim runs as root) so that a bridge running as that uid can connect.
+ * - `mcp-shim --probe http://127.0.0.1:<port><path> [--timeout <seconds>]` GETs a loopback URL and exits 0 on a 2xx
+ *   answer, else 1 with one line on stderr: the bridge's exec probes, which no service mesh redirects or rewrites.
  */
 export const SHIM_FLAGS = {
   install: '--install',
   listen: '--listen',
   socketOwner: '--socket-owner',
+  probe: '--probe',
+  timeout: '--timeout',
   endOfOptions: '--',
 } as const;
 

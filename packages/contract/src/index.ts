@@ -7,6 +7,8 @@ export {
   type AnnotationKey,
   type AnnotationSpec,
   type ConfigAnnotationKey,
+  type ConfigMapKey,
+  DEFAULT_POLICY_KEY,
   NAMESPACE_LABEL,
   NAMESPACE_LABEL_VALUE,
   readAnnotation,
@@ -31,6 +33,8 @@ export {
   toBridgeArgs,
   type WarmupCall,
 } from './bridge-options.ts';
+export { addressBytes, type Cidr, cidrContains, parseCidr, parseCidrList } from './cidr.ts';
+export { AUTH_MODES, type AuthMode, JWT_ALGORITHMS, TLS_CLIENT_AUTH, type TlsClientAuth } from './options/identity.ts';
 export {
   describeUpstream,
   parseUpstream,

@@ -176,7 +176,7 @@ export class SimContainer {
       const probe = spec[`${kind}Probe`];
       if (!probe) continue;
       const prober = new Prober(kind, probe, {
-        attempt: () => runProbeAction(probe, target),
+        attempt: (signal) => runProbeAction(probe, target, signal),
         started: () => this.#started,
         onRecord: (result) => record.probes.push({ ...result, container: this.name }),
         onResult: (ok, result) => this.#onProbeResult(kind, ok, result, proc),

@@ -28,6 +28,11 @@ export interface LaunchPlan {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /**
+   * Another command run in this container (an exec probe's), as host argv: the same path and port rewrites as the
+   * main command, argv[0] resolved in the image or a volume. Throws, naming the problem, when it cannot be run.
+   */
+  readonly hostCommand: (command: readonly string[]) => string[];
 }
 
 export function planLaunch(container: Container, ctx: LaunchContext): LaunchPlan {
@@ -36,6 +41,12 @@ export function planLaunch(container: Container, ctx: LaunchContext): LaunchPlan
   const command = container.command ?? [];
   const tail = container.args ?? (container.command === undefined ? image.cmd : []);
   const rewritten = rewritePortArgs([...command, ...tail], ctx.ports).map((arg) => rewritePaths(arg, paths));
+  const hostCommand = (words: readonly string[]): string[] => {
+    const first = words[0];
+    if (first === undefined) throw new Error(`container ${container.name}: an empty command`);
+    const args = rewritePortArgs(words, ctx.ports).map((arg) => rewritePaths(arg, paths));
+    return [resolveExecutable(first, container, image, paths), ...args.slice(1)];
+  };
   let argv: string[];
   if (container.command === undefined && image.entrypoint.length > 0) {
     argv = [...image.entrypoint, ...rewritten];
@@ -44,7 +55,8 @@ export function planLaunch(container: Container, ctx: LaunchContext): LaunchPlan
     if (first === undefined) throw new Error(`container ${container.name}: no command and no image entrypoint`);
     argv = [resolveExecutable(first, container, image, paths), ...rewritten.slice(1)];
   }
-  return { argv, env: environmentOf(container, image, paths, ctx), cwd: workingDirOf(container, image, paths, ctx) };
+  const env = environmentOf(container, image, paths, ctx);
+  return { argv, env, cwd: workingDirOf(container, image, paths, ctx), hostCommand };
 }
 
 /** argv[0] as the container runtime finds it: an absolute path in the container's filesystem, or via PATH. */

@@ -1,5 +1,7 @@
 // One probe attempt, as the kubelet performs it: httpGet (success is a status in 200..399 within timeoutSeconds),
-// tcpSocket (a connection opens within timeoutSeconds) or exec (exit code 0). The pod IP is 127.0.0.1 here.
+// tcpSocket (a connection opens within timeoutSeconds) or exec (the command, run in the container's environment and
+// working directory with the container's path and port rewrites, exits 0 within timeoutSeconds; its output is the
+// event's detail). The pod IP is 127.0.0.1 here.
 
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -23,11 +25,12 @@ export interface ProbeTarget {
   readonly plan: LaunchPlan;
 }
 
-export function runProbeAction(probe: Probe, target: ProbeTarget): Promise<ProbeOutcome> {
+/** `signal` ends an exec probe's process at once: the container stopped, and with it everything running in it. */
+export function runProbeAction(probe: Probe, target: ProbeTarget, signal?: AbortSignal): Promise<ProbeOutcome> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.httpGet) return httpProbe(probe.httpGet, target, timeoutMs);
   if (probe.tcpSocket) return tcpProbe(probeHostPort(probe.tcpSocket.port, target.container, target.ports), timeoutMs);
-  if (probe.exec) return execProbe(probe.exec.command, target.plan, timeoutMs);
+  if (probe.exec) return execProbe(probe.exec.command, target.plan, timeoutMs, signal);
   return Promise.resolve({ ok: false, detail: 'probe has no handler (httpGet, tcpSocket or exec)' });
 }
 
@@ -62,14 +65,31 @@ function tcpProbe(port: number, timeoutMs: number): Promise<ProbeOutcome> {
   });
 }
 
-function execProbe(command: readonly string[], plan: LaunchPlan, timeoutMs: number): Promise<ProbeOutcome> {
+function execProbe(
+  command: readonly string[],
+  plan: LaunchPlan,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<ProbeOutcome> {
+  let argv: string[];
+  try {
+    argv = plan.hostCommand(command);
+  } catch (error) {
+    return Promise.resolve({ ok: false, detail: `exec ${command.join(' ')}: ${(error as Error).message}` });
+  }
   return new Promise((resolve) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: plan.cwd, env: plan.env, stdio: 'ignore' });
+    const options = { cwd: plan.cwd, env: plan.env, signal, killSignal: 'SIGKILL' as const };
+    const child = spawn(argv[0]!, argv.slice(1), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer) => void (output = (output + chunk.toString('utf8')).slice(0, 400));
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (error) => resolve({ ok: false, detail: `exec ${command[0]}: ${error.message}` }));
-    child.once('exit', (code, signal) => {
+    child.once('error', (error) => resolve({ ok: false, detail: `exec ${argv.join(' ')}: ${error.message}` }));
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0, detail: `exec ${command.join(' ')}: exit ${code ?? signal}` });
+      const status = signal === 'SIGKILL' ? `timeout after ${timeoutMs} ms` : `exit ${code ?? signal}`;
+      resolve({ ok: code === 0, detail: `exec ${argv.join(' ')}: ${status} ${output.trim()}`.trim() });
     });
   });
 }

@@ -17,7 +17,8 @@ export interface ProbeRecord {
 }
 
 export interface ProberHooks {
-  readonly attempt: () => Promise<ProbeOutcome>;
+  /** One attempt; `signal` aborts when the prober stops (an exec probe's process ends with its container). */
+  readonly attempt: (signal: AbortSignal) => Promise<ProbeOutcome>;
   /** Readiness and liveness probes wait for this (the startup probe's success). */
   readonly started: () => boolean;
   readonly onRecord: (record: ProbeRecord) => void;
@@ -35,6 +36,7 @@ export class Prober {
   #successes = 0;
   #failures = 0;
   #busy = false;
+  readonly #stopped = new AbortController();
 
   constructor(kind: ProbeKind, probe: Probe, hooks: ProberHooks) {
     this.#kind = kind;
@@ -51,6 +53,7 @@ export class Prober {
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#stopped.abort();
   }
 
   async #tick(): Promise<void> {
@@ -60,7 +63,7 @@ export class Prober {
     if (this.#kind === 'startup' ? started : !started) return;
     this.#busy = true;
     try {
-      const outcome = await this.#hooks.attempt();
+      const outcome = await this.#hooks.attempt(this.#stopped.signal);
       if (this.#timer !== undefined) this.#record({ time: Date.now(), kind: this.#kind, ...outcome });
     } finally {
       this.#busy = false;

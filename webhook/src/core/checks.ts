@@ -5,6 +5,12 @@ import { ANNOTATION_SPECS, ANNOTATIONS, INJECTION, PORTS } from '@mcp-sidecar/co
 
 import { unwrapCommand } from './command.ts';
 import { quoteList } from './json.ts';
+import {
+  DEFAULT_CONTAINER_ANNOTATION,
+  defaultContainerOf,
+  infrastructureOf,
+  isInfrastructure,
+} from './infrastructure.ts';
 import { allContainerNames, type Container, ownerOf, type PodObject } from './pod.ts';
 import type { ReasonCode } from './reasons.ts';
 import type { PodSettings } from './settings.ts';
@@ -18,17 +24,22 @@ export interface Denial {
 
 export const deny = (reason: ReasonCode, message: string): Denial => ({ kind: 'deny', reason, message });
 
-/** Without mcp.io/status the reserved names are the user's own, and replacing them would destroy their containers. */
-export function checkReservedNames(pod: PodObject): Denial | undefined {
+/**
+ * Without mcp.io/status the reserved names are the user's own, and replacing them would destroy their containers.
+ * `volumes`: the volume names this pass would add (the shared one, and the identity volumes the annotations ask for).
+ */
+export function checkReservedNames(pod: PodObject, volumes: readonly string[]): Denial | undefined {
   const container = allContainerNames(pod.spec).find((name) => RESERVED_CONTAINERS.includes(name));
-  const volume = (pod.spec.volumes ?? []).map((v) => v.name).find((name) => RESERVED_VOLUMES.includes(name));
+  const volume = (pod.spec.volumes ?? []).map((v) => v.name).find((name) => volumes.includes(name));
   const taken =
     container === undefined ? (volume === undefined ? undefined : `volume "${volume}"`) : `container "${container}"`;
   if (taken === undefined) return undefined;
+  const extra = volumes.filter((name) => !RESERVED_VOLUMES.includes(name));
+  const identity = extra.length === 0 ? '' : ` (and ${quoteList(extra)}, for the pod's identity annotations)`;
   return deny(
     'reserved_name',
     `${taken} already exists, but the pod has no ${ANNOTATIONS.status} annotation, so mcp-injector did not add it. ` +
-      `The injector reserves the container names ${quoteList(RESERVED_CONTAINERS)} and the volume name ${quoteList(RESERVED_VOLUMES)}. ` +
+      `The injector reserves the container names ${quoteList(RESERVED_CONTAINERS)} and the volume name ${quoteList(RESERVED_VOLUMES)}${identity}. ` +
       `Fix: rename it, or remove ${ANNOTATIONS.inject} if the pod already runs the bridge itself`,
   );
 }
@@ -56,28 +67,67 @@ export function checkHostNetwork(pod: PodObject, settings: PodSettings): Denial 
 export interface PickedServer {
   readonly kind: 'server';
   readonly container: Container;
+  readonly warnings: readonly string[];
 }
 
-/** The container that runs the stdio server: mcp.io/container, else the only app container. */
-export function pickServer(candidates: readonly Container[], settings: PodSettings): PickedServer | Denial {
-  const names = candidates.map((c) => c.name);
-  const fix = `Fix: set ${ANNOTATIONS.container} to one of ${quoteList(names)}, e.g. ${ANNOTATIONS.container}: "${names[0] ?? ''}"`;
-  if (settings.container === undefined) {
-    const only = candidates.length === 1 ? candidates[0] : undefined;
-    if (only) return { kind: 'server', container: only };
-    return deny(
-      'container_required',
-      `the pod has ${candidates.length} containers (${names.join(', ')}) and no ${ANNOTATIONS.container} annotation, ` +
-        `so the injector cannot tell which one runs the stdio MCP server. ${fix}`,
-    );
+/**
+ * The container that runs the stdio server: mcp.io/container, else the only app container, else the one
+ * kubectl.kubernetes.io/default-container names. App containers are spec.containers without the injector's own
+ * (`ours`) and without infrastructure (mesh proxies, agents: infrastructure.ts), whichever injector added them first.
+ */
+export function pickServer(
+  pod: PodObject,
+  ours: (c: Container) => boolean,
+  settings: PodSettings,
+): PickedServer | Denial {
+  const apps = pod.spec.containers.filter((c) => !ours(c) && !isInfrastructure(c));
+  if (settings.container !== undefined) return namedServer(pod, apps, settings.container);
+  const only = apps.length === 1 ? apps[0] : undefined;
+  if (only) return { kind: 'server', container: only, warnings: [] };
+  const byDefault = defaultContainerOf(pod, apps);
+  if (byDefault) {
+    const others = quoteList(apps.map((c) => c.name).filter((name) => name !== byDefault.name));
+    const warning =
+      `container "${byDefault.name}" runs the MCP server because ${DEFAULT_CONTAINER_ANNOTATION} names it; ` +
+      `set ${ANNOTATIONS.container} to run it in ${others} instead`;
+    return { kind: 'server', container: byDefault, warnings: [warning] };
   }
-  const named = candidates.find((c) => c.name === settings.container);
-  if (named) return { kind: 'server', container: named };
-  return deny(
-    'container_not_found',
-    `annotation ${ANNOTATIONS.container}="${settings.container}" names no container in spec.containers ` +
-      `(containers: ${names.join(', ')}). ${fix}`,
+  return deny('container_required', severalApps(pod, apps));
+}
+
+const serverFix = (names: readonly string[]): string =>
+  names.length === 0
+    ? `Fix: add the container that runs the MCP server, or remove ${ANNOTATIONS.inject}`
+    : `Fix: set ${ANNOTATIONS.container} to one of ${quoteList(names)}, e.g. ${ANNOTATIONS.container}: "${names[0] ?? ''}"`;
+
+function severalApps(pod: PodObject, apps: readonly Container[]): string {
+  const names = apps.map((c) => c.name);
+  const infrastructure = pod.spec.containers.filter(isInfrastructure).map((c) => c.name);
+  const named = pod.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+  const notes = [
+    ...(infrastructure.length > 0
+      ? [`not counting ${infrastructure.join(', ')}, which the injector leaves alone`]
+      : []),
+    ...(named === undefined ? [] : [`${DEFAULT_CONTAINER_ANNOTATION} names "${named}", which is not one of them`]),
+  ];
+  const listed = [names.join(', '), ...notes].filter((part) => part !== '').join('; ');
+  return (
+    `the pod has ${names.length} containers (${listed}) ` +
+    `and no ${ANNOTATIONS.container} annotation, so the injector cannot tell which one runs the stdio MCP server. ` +
+    serverFix(names)
   );
+}
+
+function namedServer(pod: PodObject, apps: readonly Container[], name: string): PickedServer | Denial {
+  const named = apps.find((c) => c.name === name);
+  if (named) return { kind: 'server', container: named, warnings: [] };
+  const names = apps.map((c) => c.name);
+  const what = pod.spec.containers.some((c) => c.name === name) ? infrastructureOf(name) : undefined;
+  const problem =
+    what === undefined
+      ? `names no container in spec.containers (containers: ${names.join(', ')})`
+      : `names ${what}, which the injector never changes: it is not an MCP server`;
+  return deny('container_not_found', `annotation ${ANNOTATIONS.container}="${name}" ${problem}. ${serverFix(names)}`);
 }
 
 export interface ServerCommand {

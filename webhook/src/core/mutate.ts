@@ -10,13 +10,11 @@
 
 import { ANNOTATIONS, INJECTION } from '@mcp-sidecar/contract';
 
+import { DEFAULT_CONTAINER_ANNOTATION, isInfrastructure } from './infrastructure.ts';
 import type { Container, PodObject, PodSpec, VolumeMount } from './pod.ts';
 import type { InjectionPlan } from './policy.ts';
 import { mcpUrl, renderBridge, renderShimInstall, renderVolume } from './render.ts';
-import { renderStatus, statusFor } from './status.ts';
-
-/** kubectl logs/exec pick this container when none is named; classic pods have the bridge among their containers. */
-export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+import { type InjectionStatus, readStatus, renderStatus, statusFor } from './status.ts';
 
 /** The spec with fresh arrays for the lists mutate() edits (their elements are still shared until replaced). */
 interface EditableSpec extends PodSpec {
@@ -31,7 +29,7 @@ export function mutate(pod: PodObject, plan: InjectionPlan): PodObject {
     initContainers: [...(pod.spec.initContainers ?? [])],
     volumes: [...(pod.spec.volumes ?? [])],
   };
-  replaceOrAppend(spec.volumes, renderVolume());
+  placeVolumes(spec, plan, readStatus(pod.metadata?.annotations ?? {}));
   rewriteServer(spec, plan);
   placeInjectedContainers(spec, plan);
   addUrlEnv(spec, plan);
@@ -42,6 +40,18 @@ function replaceOrAppend<T extends { name: string }>(list: T[], item: T): void {
   const index = list.findIndex((existing) => existing.name === item.name);
   if (index === -1) list.push(item);
   else list[index] = item;
+}
+
+/**
+ * The shared volume and the identity volumes this plan needs. An identity volume an earlier pass added (listed in
+ * mcp.io/status) that this plan no longer needs goes; a user's volume of that name was never ours and stays.
+ */
+function placeVolumes(spec: EditableSpec, plan: InjectionPlan, before: InjectionStatus | undefined): void {
+  const wanted = [renderVolume(), ...plan.bridge.volumes.map((volume) => structuredClone(volume))];
+  const names = new Set(wanted.map((volume) => volume.name));
+  const stale = new Set((before?.volumes ?? []).filter((name) => !names.has(name)));
+  spec.volumes = spec.volumes.filter((volume) => !stale.has(volume.name));
+  for (const volume of wanted) replaceOrAppend(spec.volumes, volume);
 }
 
 /** Adds `rendered`, or overlays it on the container of the same name; new ones go before `before` when present. */
@@ -80,14 +90,19 @@ function placeInjectedContainers(spec: EditableSpec, plan: InjectionPlan): void 
   if (staleIndex !== -1) stale.splice(staleIndex, 1);
   const install = renderShimInstall(plan.settings.image, plan.runAs);
   upsertContainer(spec.initContainers, install, native ? INJECTION.sidecarContainer : undefined);
-  upsertContainer(native ? spec.initContainers : spec.containers, renderBridge(plan.settings, plan.runAs, native));
+  const bridge = renderBridge(plan.settings, plan.runAs, native, plan.bridge);
+  upsertContainer(native ? spec.initContainers : spec.containers, bridge);
 }
 
-/** MCP_URL for the app's other containers; an existing variable of that name is the user's and is kept. */
+/**
+ * MCP_URL for the app's other containers; an existing variable of that name is the user's and is kept. Mesh proxies
+ * and agents (infrastructure.ts) are not the app's and are never changed.
+ */
 function addUrlEnv(spec: EditableSpec, plan: InjectionPlan): void {
-  const variable = { name: INJECTION.urlEnv, value: mcpUrl(plan.settings.port) };
+  const variable = { name: INJECTION.urlEnv, value: mcpUrl(plan.settings.port, plan.bridge.tls) };
   spec.containers = spec.containers.map((container) => {
     if (container.name === plan.serverContainer || container.name === INJECTION.sidecarContainer) return container;
+    if (isInfrastructure(container)) return container;
     if (container.env?.some((env) => env.name === INJECTION.urlEnv)) return container;
     return { ...container, env: [...(container.env ?? []), { ...variable }] };
   });
@@ -95,7 +110,10 @@ function addUrlEnv(spec: EditableSpec, plan: InjectionPlan): void {
 
 function annotated(pod: PodObject, plan: InjectionPlan): PodObject['metadata'] {
   const annotations = { ...pod.metadata?.annotations };
-  annotations[ANNOTATIONS.status] = renderStatus(statusFor(plan.version, plan.settings.mode, plan.serverContainer));
+  const volumes = [INJECTION.volume, ...plan.bridge.volumes.map((volume) => volume.name)];
+  annotations[ANNOTATIONS.status] = renderStatus(
+    statusFor(plan.version, plan.settings.mode, plan.serverContainer, volumes),
+  );
   if (plan.settings.mode === 'classic' && annotations[DEFAULT_CONTAINER_ANNOTATION] === undefined) {
     annotations[DEFAULT_CONTAINER_ANNOTATION] = plan.serverContainer;
   }

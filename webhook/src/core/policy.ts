@@ -16,7 +16,9 @@ import {
 } from './checks.ts';
 import { wrapCommand } from './command.ts';
 import type { InjectorConfig } from './config.ts';
+import { type BridgeExtras, bridgeExtras, checkIdentity, identityWarnings } from './identity.ts';
 import { isObject } from './json.ts';
+import { meshesOf } from './mesh.ts';
 import { type Container, type PodObject, podShapeProblem } from './pod.ts';
 import { checkPorts } from './ports.ts';
 import type { ReasonCode } from './reasons.ts';
@@ -36,6 +38,8 @@ export interface InjectionPlan {
   readonly settings: PodSettings;
   readonly runAs: RunAs;
   readonly version: string;
+  /** What the identity annotations and the pod's mesh add to the bridge. */
+  readonly bridge: BridgeExtras;
 }
 
 export interface Skip {
@@ -79,12 +83,15 @@ function plan(pod: PodObject, settings: PodSettings, context: PodContext, config
   // With mcp.io/status present the reserved names are ours from an earlier pass, and are re-rendered in place.
   const owned = readStatus(pod.metadata?.annotations ?? {}) !== undefined;
   const ours = (c: Container): boolean => owned && RESERVED_CONTAINERS.includes(c.name);
-  const early = (owned ? undefined : checkReservedNames(pod)) ?? checkOs(pod) ?? checkHostNetwork(pod, settings);
+  const meshes = meshesOf(pod);
+  const volumes = [INJECTION.volume, ...bridgeExtras(settings.identity, meshes, '').volumes.map((v) => v.name)];
+  const early =
+    (owned ? undefined : checkReservedNames(pod, volumes)) ??
+    checkOs(pod) ??
+    checkHostNetwork(pod, settings) ??
+    checkIdentity(settings.identity);
   if (early) return early;
-  const server = pickServer(
-    pod.spec.containers.filter((c) => !ours(c)),
-    settings,
-  );
+  const server = pickServer(pod, ours, settings);
   if (server.kind === 'deny') return server;
   const command = originalCommand(server.container, settings);
   if (command.kind === 'deny') return command;
@@ -95,16 +102,28 @@ function plan(pod: PodObject, settings: PodSettings, context: PodContext, config
     checkMountPath(server.container);
   if (refusal) return refusal;
   const { runAs, warning } = runAsFor(pod, server.container);
-  const warnings = [...command.warnings, ...(warning ? [warning] : [])];
-  const serverCommand = wrapCommand(command.command, runAs.socketOwner);
+  const warnings = [
+    ...server.warnings,
+    ...command.warnings,
+    ...(warning ? [warning] : []),
+    ...identityWarnings(settings.identity),
+  ];
   const result: InjectionPlan = {
     serverContainer: server.container.name,
-    serverCommand,
+    serverCommand: wrapCommand(command.command, runAs.socketOwner),
     settings,
     runAs,
     version: config.version,
+    bridge: bridgeExtras(settings.identity, meshes, serviceNameOf(pod, server.container)),
   };
   return { kind: 'inject', plan: result, warnings };
+}
+
+/** OTEL_SERVICE_NAME: the app's name as its labels give it, else the server container's name. */
+function serviceNameOf(pod: PodObject, server: Container): string {
+  const labels = isObject(pod.metadata?.labels) ? pod.metadata.labels : {};
+  const name = [labels['app.kubernetes.io/name'], labels.app].find((v) => typeof v === 'string' && v !== '');
+  return typeof name === 'string' ? name : server.name;
 }
 
 /**

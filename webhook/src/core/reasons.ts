@@ -19,9 +19,17 @@ export const REASONS = {
   not_a_pod: reason('skipped', 'The request is not for a Pod (or is for a subresource); it is allowed unchanged.'),
   not_create: reason('skipped', 'Only CREATE requests are mutated; other operations are allowed unchanged.'),
   invalid_annotation: reason('denied', 'An mcp.io/* annotation has a value the injector does not accept.'),
+  missing_annotation: reason('denied', 'An mcp.io/* annotation needs another one that the pod does not set.'),
   invalid_pod: reason('denied', 'A field the injector reads has the wrong type (the API server would reject it too).'),
-  container_required: reason('denied', 'The pod has several containers and no mcp.io/container annotation.'),
-  container_not_found: reason('denied', 'mcp.io/container names no container of the pod.'),
+  container_required: reason(
+    'denied',
+    'The pod has several app containers (mesh proxies and agents do not count) and neither mcp.io/container nor ' +
+      'kubectl.kubernetes.io/default-container names one of them.',
+  ),
+  container_not_found: reason(
+    'denied',
+    'mcp.io/container names no container of the pod, or one that is not an MCP server (a mesh proxy, an agent).',
+  ),
   missing_command: reason('denied', 'The server container has no command and there is no mcp.io/command annotation.'),
   port_conflict: reason('denied', "The bridge's MCP or admin port is already declared by a container of the pod."),
   windows_pod: reason('denied', 'The pod runs on Windows; the bridge and the shim are Linux programs.'),

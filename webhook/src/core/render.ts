@@ -5,6 +5,7 @@
 import {
   ADMIN_PATHS,
   BRIDGE_OPTIONS,
+  type BridgeConfig,
   DEFAULT_SHIM_INSTALL_RESOURCES,
   INJECTION,
   PORTS,
@@ -13,6 +14,7 @@ import {
   toBridgeArgs,
 } from '@mcp-sidecar/contract';
 
+import type { BridgeExtras } from './identity.ts';
 import type { JsonObject } from './json.ts';
 import type { Container, Volume } from './pod.ts';
 import type { PodSettings } from './settings.ts';
@@ -64,15 +66,31 @@ export function renderShimInstall(image: string, runAs: RunAs): Container {
   };
 }
 
-const probe = (path: string, periodSeconds: number, failureThreshold: number, timeoutSeconds: number): JsonObject => ({
-  httpGet: { path, port: PORTS.admin, scheme: 'HTTP' },
+/**
+ * An exec probe: mcp-shim (in the bridge image) GETs the admin endpoint on loopback from inside the bridge container.
+ * A service mesh redirects every inbound connection to the pod IP into its proxy, the kubelet's httpGet probes
+ * included, and Istio rewrites the httpGet probes it sees to its own agent's port; neither happens to a loopback
+ * connection made inside the pod, nor to an exec probe, so the bridge starts in any mesh, in any injection order,
+ * with the proxy a native or a classic sidecar (webhook/README.md, "Behind a service mesh"). `budget` is the HTTP
+ * deadline the shim enforces itself; the kubelet's timeout is one second more, for starting the process.
+ */
+const probe = (path: string, periodSeconds: number, failureThreshold: number, budget: number): JsonObject => ({
+  exec: {
+    command: [
+      INJECTION.shimInImage,
+      SHIM_FLAGS.probe,
+      `http://127.0.0.1:${PORTS.admin}${path}`,
+      SHIM_FLAGS.timeout,
+      String(budget),
+    ],
+  },
   periodSeconds,
   failureThreshold,
-  timeoutSeconds,
+  timeoutSeconds: budget + 1,
   successThreshold: 1,
 });
 
-export function bridgeArgs(settings: PodSettings): string[] {
+export function bridgeArgs(settings: PodSettings, extra: Partial<BridgeConfig> = {}): string[] {
   return toBridgeArgs({
     host: '0.0.0.0',
     port: settings.port,
@@ -81,16 +99,18 @@ export function bridgeArgs(settings: PodSettings): string[] {
     upstream: { kind: 'unix', path: INJECTION.socketPath },
     ...(settings.sessionMode === undefined ? {} : { sessionMode: settings.sessionMode }),
     ...(settings.warmup === undefined ? {} : { warmup: settings.warmup }),
+    ...extra,
   });
 }
 
 /** The bridge; `native` adds `restartPolicy: Always`, which makes an init container a sidecar. */
-export function renderBridge(settings: PodSettings, runAs: RunAs, native: boolean): Container {
+export function renderBridge(settings: PodSettings, runAs: RunAs, native: boolean, extras: BridgeExtras): Container {
   return {
     name: INJECTION.sidecarContainer,
     image: settings.image,
     // The image's ENTRYPOINT is mcp-sidecar, so only args are set.
-    args: bridgeArgs(settings),
+    args: bridgeArgs(settings, extras.args),
+    ...(extras.env.length > 0 ? { env: extras.env.map((variable) => structuredClone(variable)) } : {}),
     ports: [
       { name: 'mcp', containerPort: settings.port, protocol: 'TCP' },
       { name: 'mcp-admin', containerPort: PORTS.admin, protocol: 'TCP' },
@@ -105,11 +125,14 @@ export function renderBridge(settings: PodSettings, runAs: RunAs, native: boolea
     terminationMessagePolicy: 'FallbackToLogsOnError',
     // Read-only: the bridge only connects to the socket (connect() needs no write access to the mount), so a
     // compromised bridge cannot replace the shim binary the server container executes.
-    volumeMounts: [{ name: INJECTION.volume, mountPath: INJECTION.mountPath, readOnly: true }],
+    volumeMounts: [
+      { name: INJECTION.volume, mountPath: INJECTION.mountPath, readOnly: true },
+      ...extras.mounts.map((mount) => ({ ...mount })),
+    ],
   };
 }
 
-/** What other app containers use to reach the bridge. */
-export function mcpUrl(port: number): string {
-  return `http://127.0.0.1:${port}${BRIDGE_OPTIONS.path.default}`;
+/** What other app containers use to reach the bridge; https when the MCP port serves TLS (mcp.io/tls-secret). */
+export function mcpUrl(port: number, tls = false): string {
+  return `${tls ? 'https' : 'http'}://127.0.0.1:${port}${BRIDGE_OPTIONS.path.default}`;
 }

@@ -2,12 +2,15 @@
 // at once, so a user fixes them in one round trip instead of one denial per annotation.
 
 import {
+  type AuthMode,
+  type ConfigMapKey,
   DEFAULT_SIDECAR_RESOURCES,
   type Parsed,
   PORTS,
   readAnnotation,
   type ResourceRequirements,
   type SessionMode,
+  type TlsClientAuth,
   type WarmupCall,
 } from '@mcp-sidecar/contract';
 
@@ -27,14 +30,45 @@ export interface PodSettings {
   readonly mode: SidecarMode;
   /** Where the layout came from, so a denial can name the right fix. */
   readonly modeSource: 'annotation' | 'config';
+  readonly identity: IdentitySettings;
+}
+
+/** Identity, access and tracing annotations; each undefined when not set (identity.ts renders them). */
+export interface IdentitySettings {
+  readonly tlsSecret: string | undefined;
+  readonly tlsClientAuth: TlsClientAuth | undefined;
+  readonly auth: AuthMode | undefined;
+  readonly authSecret: string | undefined;
+  readonly jwtJwks: string | undefined;
+  readonly jwtIssuer: string | undefined;
+  readonly jwtAudience: string | undefined;
+  readonly policy: ConfigMapKey | undefined;
+  readonly otelEndpoint: string | undefined;
+}
+
+type Read = <T>(parsed: Parsed<T> | undefined) => T | undefined;
+type Annotations = Readonly<Record<string, string>>;
+
+function readIdentity(annotations: Annotations, value: Read): IdentitySettings {
+  return {
+    tlsSecret: value(readAnnotation(annotations, 'tlsSecret')),
+    tlsClientAuth: value(readAnnotation(annotations, 'tlsClientAuth')),
+    auth: value(readAnnotation(annotations, 'auth')),
+    authSecret: value(readAnnotation(annotations, 'authSecret')),
+    jwtJwks: value(readAnnotation(annotations, 'jwtJwks')),
+    jwtIssuer: value(readAnnotation(annotations, 'jwtIssuer')),
+    jwtAudience: value(readAnnotation(annotations, 'jwtAudience')),
+    policy: value(readAnnotation(annotations, 'policyConfigMap')),
+    otelEndpoint: value(readAnnotation(annotations, 'otelEndpoint')),
+  };
 }
 
 export type SettingsResult =
   { readonly ok: true; readonly settings: PodSettings } | { readonly ok: false; readonly message: string };
 
-export function readSettings(annotations: Readonly<Record<string, string>>, config: InjectorConfig): SettingsResult {
+export function readSettings(annotations: Annotations, config: InjectorConfig): SettingsResult {
   const problems: string[] = [];
-  const value = <T>(parsed: Parsed<T> | undefined): T | undefined => {
+  const value: Read = <T>(parsed: Parsed<T> | undefined): T | undefined => {
     if (parsed?.ok === false) problems.push(parsed.error);
     return parsed?.ok ? parsed.value : undefined;
   };
@@ -50,6 +84,7 @@ export function readSettings(annotations: Readonly<Record<string, string>>, conf
     resources: value(readAnnotation(annotations, 'sidecarResources')) ?? DEFAULT_SIDECAR_RESOURCES,
     mode: native === undefined ? config.sidecarMode : native ? 'native' : 'classic',
     modeSource: native === undefined ? 'config' : 'annotation',
+    identity: readIdentity(annotations, value),
   };
   return problems.length > 0 ? { ok: false, message: problems.join('; ') } : { ok: true, settings };
 }

@@ -16,11 +16,27 @@ export interface InjectionStatus {
   readonly volumes: readonly string[];
 }
 
-/** The names the injector adds to pods; a pod without mcp.io/status must not already use them. */
+/** The bridge's read-only volumes for the identity annotations (identity.ts): name and mount path of each. */
+export const IDENTITY_VOLUMES = {
+  tls: { volume: 'mcp-sidecar-tls', dir: '/etc/mcp-sidecar/tls' },
+  auth: { volume: 'mcp-sidecar-auth', dir: '/etc/mcp-sidecar/auth' },
+  policy: { volume: 'mcp-sidecar-policy', dir: '/etc/mcp-sidecar/policy' },
+} as const;
+
+/**
+ * The names the injector adds to pods; a pod without mcp.io/status must not already use them. The identity volumes
+ * are reserved only in pods whose annotations ask for them (checks.ts).
+ */
 export const RESERVED_CONTAINERS: readonly string[] = [INJECTION.shimInstallContainer, INJECTION.sidecarContainer];
 export const RESERVED_VOLUMES: readonly string[] = [INJECTION.volume];
 
-export function statusFor(version: string, mode: SidecarMode, serverContainer: string): InjectionStatus {
+/** `volumes`: every volume this pass adds (the shared one, then any identity volumes). */
+export function statusFor(
+  version: string,
+  mode: SidecarMode,
+  serverContainer: string,
+  volumes: readonly string[],
+): InjectionStatus {
   const native = mode === 'native';
   return {
     version,
@@ -30,7 +46,7 @@ export function statusFor(version: string, mode: SidecarMode, serverContainer: s
       ? [INJECTION.shimInstallContainer, INJECTION.sidecarContainer]
       : [INJECTION.shimInstallContainer],
     containers: native ? [] : [INJECTION.sidecarContainer],
-    volumes: [INJECTION.volume],
+    volumes,
   };
 }
 

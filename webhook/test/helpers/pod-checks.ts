@@ -2,7 +2,7 @@
 // plus the rules a schema cannot express. Returns the problems found; an empty list means the pod would be accepted
 // as far as these checks can tell.
 
-import { INJECTION } from '@mcp-sidecar/contract';
+import { INJECTION, parseBridgeCli } from '@mcp-sidecar/contract';
 import { Pod } from 'kubernetes-models/v1/Pod';
 
 type Json = Record<string, unknown>;
@@ -88,8 +88,41 @@ function injectedProblems(spec: Json): string[] {
   return ours.flatMap(restrictedProblems);
 }
 
+/** What the kubelet would put for each downward-API field the injector uses (a dual-stack pod). */
+const DOWNWARD_SAMPLES: Record<string, string> = {
+  'status.podIPs': '10.244.1.4,fd00:10:244:1::4',
+  'status.podIP': '10.244.1.4',
+};
+
+/**
+ * The bridge's args as the kubelet hands them over ($(VAR) expanded from the container's env, downward-API fields
+ * with sample values) must be accepted by the bridge's own parser: what the injector admits, the bridge runs.
+ */
+function bridgeArgProblems(spec: Json): string[] {
+  const all = [...list<Container>(spec.containers), ...list<Container>(spec.initContainers)];
+  const bridge = all.find((c) => c.name === INJECTION.sidecarContainer);
+  if (bridge?.args === undefined) return [];
+  const env = new Map(
+    list<Json>(bridge.env).map((variable) => {
+      const field = ((variable.valueFrom as Json | undefined)?.fieldRef as Json | undefined)?.fieldPath;
+      return [String(variable.name), typeof field === 'string' ? DOWNWARD_SAMPLES[field] : (variable.value as string)];
+    }),
+  );
+  const args = list<string>(bridge.args).map((arg) =>
+    arg.replace(/\$\((\w+)\)/g, (whole, name: string) => env.get(name) ?? whole),
+  );
+  const parsed = parseBridgeCli(args, {});
+  return parsed.kind === 'run' ? [] : [`mcp-sidecar: the bridge refuses its args: ${JSON.stringify(parsed)}`];
+}
+
 /** Every problem with `pod` (a Pod, or a pod template `{metadata, spec}`). */
 export function podProblems(pod: Json): string[] {
   const spec = (pod.spec ?? {}) as Json;
-  return [...schemaProblems(pod), ...containerProblems(spec), ...volumeProblems(spec), ...injectedProblems(spec)];
+  return [
+    ...schemaProblems(pod),
+    ...containerProblems(spec),
+    ...volumeProblems(spec),
+    ...injectedProblems(spec),
+    ...bridgeArgProblems(spec),
+  ];
 }

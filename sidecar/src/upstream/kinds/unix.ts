@@ -39,6 +39,8 @@ class UnixTransport implements Transport {
       let connected = false;
       this.#socket.once('connect', () => (connected = true));
       this.#socket.on('error', (error: NodeJS.ErrnoException) => {
+        // Once connected, a reset is the server's end seen with our last request unread: the same event as EOF.
+        if (connected && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return;
         failure = describeSocketError(options.path, error);
       });
       this.#socket.on('close', () => {

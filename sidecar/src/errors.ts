@@ -8,6 +8,8 @@
 
 import { ERROR_CODES, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-sidecar/protocol';
 
+import { BRIDGE_SUPPORTED_VERSIONS } from './era/classify.ts';
+
 interface ErrorSpec {
   readonly family: 'http' | 'rpc';
   /** HTTP status, for refusals. */
@@ -176,70 +178,8 @@ export function renderErrorsMarkdown(): string {
   );
 }
 
-/** Every HTTP refusal, worded once. */
-export const refuse = {
-  unknownPath: (endpoint: string, legacySse: string) =>
-    new HttpRefusal('unknown_path', `Not Found: the MCP endpoint is ${endpoint} (legacy HTTP+SSE: ${legacySse})`),
-  methodNotAllowed: (detail: string, allow: string) =>
-    new HttpRefusal('method_not_allowed', `Method Not Allowed: ${detail}`, { allow }),
-  origin: (origin: string) =>
-    new HttpRefusal(
-      'origin_forbidden',
-      `Forbidden: Origin ${origin} is not allowed; start the bridge with --allowed-origins ${origin} to allow it`,
-    ),
-  host: (host: string) =>
-    new HttpRefusal(
-      'host_forbidden',
-      `Forbidden: Host ${host} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
-    ),
-  notAcceptable: (detail: string) => new HttpRefusal('not_acceptable', `Not Acceptable: ${detail}`),
-  mediaType: () =>
-    new HttpRefusal(
-      'unsupported_media_type',
-      'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json',
-    ),
-  protocolVersion: (version: string | undefined) =>
-    new HttpRefusal(
-      'unsupported_protocol_version',
-      `Bad Request: unsupported MCP-Protocol-Version "${version}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
-    ),
-  sessionIdRequired: (detail: string) => new HttpRefusal('session_id_required', `Bad Request: ${detail}`),
-  sessionNotFound: (id: string) =>
-    new HttpRefusal(
-      'session_not_found',
-      `Not Found: session ${id} does not exist or has ended; start a new session with initialize`,
-    ),
-  legacySessionNotFound: (detail: string) => new HttpRefusal('legacy_session_not_found', `Not Found: ${detail}`),
-  streamConflict: (detail: string) => new HttpRefusal('stream_conflict', `Conflict: ${detail}`),
-  lastEventId: (value: string) =>
-    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${value}" was not issued by this server`),
-  tooLarge: (limit: number) =>
-    new HttpRefusal('payload_too_large', `Payload Too Large: the message is over --max-message-size (${limit} bytes)`, {
-      connection: 'close',
-    }),
-  notJsonRpc: (reason: string, notJson: boolean) =>
-    new HttpRefusal(
-      notJson ? 'parse_error' : 'invalid_request',
-      `Bad Request: the body is not one JSON-RPC message (${reason})`,
-    ),
-  shuttingDown: () =>
-    new HttpRefusal('shutting_down', 'Service Unavailable: mcp-sidecar is shutting down', { 'retry-after': '1' }),
-  tooManySessions: (max: number) =>
-    new HttpRefusal(
-      'too_many_sessions',
-      `Service Unavailable: mcp-sidecar already has ${max} open sessions (--max-sessions); retry later, or end unused sessions with DELETE`,
-      { 'retry-after': '5' },
-    ),
-  upstreamNotReady: (why: string) =>
-    new HttpRefusal('upstream_not_ready', `Service Unavailable: the MCP server is not ready (${why}); retry shortly`, {
-      'retry-after': '2',
-    }),
-  internal: () =>
-    new HttpRefusal('internal_error', 'Internal Server Error: mcp-sidecar failed to handle the request; see its logs'),
-};
-
 /** Refusals of 2026-07-28 requests: the spec fixes their HTTP status, JSON-RPC code and `data` shape. */
-export const refuseModern = {
+const modernRefusals = {
   notRequest: () =>
     new HttpRefusal(
       'modern_not_request',
@@ -247,12 +187,12 @@ export const refuseModern = {
     ),
   meta: (problem: string) => new HttpRefusal('modern_meta_invalid', `Invalid params: ${problem}`),
   header: (detail: string) => new HttpRefusal('header_mismatch', `Bad Request: ${detail}`),
-  version: (requested: string, supported: readonly string[]) =>
+  version: (requested: string) =>
     new HttpRefusal(
       'modern_version_unsupported',
-      `Unsupported protocol version "${requested}"; this bridge serves ${supported.join(', ')}`,
+      `Unsupported protocol version "${requested}"; this bridge serves ${BRIDGE_SUPPORTED_VERSIONS.join(', ')}`,
       undefined,
-      { supported, requested },
+      { supported: BRIDGE_SUPPORTED_VERSIONS, requested },
     ),
   method: (method: string, why: string) =>
     new HttpRefusal('modern_method_not_found', `Method not found: ${method} ${why}`, undefined, { reason: why }),
@@ -312,6 +252,69 @@ export const refuseModern = {
       `Service Unavailable: ${max} subscriptions/listen streams are open (--max-sessions); close one or retry later`,
       { 'retry-after': '5' },
     ),
+};
+
+/** Every HTTP refusal, worded once. */
+export const refuse = {
+  ...modernRefusals,
+  unknownPath: (endpoint: string, legacySse: string) =>
+    new HttpRefusal('unknown_path', `Not Found: the MCP endpoint is ${endpoint} (legacy HTTP+SSE: ${legacySse})`),
+  methodNotAllowed: (detail: string, allow: string) =>
+    new HttpRefusal('method_not_allowed', `Method Not Allowed: ${detail}`, { allow }),
+  origin: (origin: string) =>
+    new HttpRefusal(
+      'origin_forbidden',
+      `Forbidden: Origin ${origin} is not allowed; start the bridge with --allowed-origins ${origin} to allow it`,
+    ),
+  host: (host: string) =>
+    new HttpRefusal(
+      'host_forbidden',
+      `Forbidden: Host ${host} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+    ),
+  notAcceptable: (detail: string) => new HttpRefusal('not_acceptable', `Not Acceptable: ${detail}`),
+  mediaType: () =>
+    new HttpRefusal(
+      'unsupported_media_type',
+      'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json',
+    ),
+  protocolVersion: (version: string | undefined) =>
+    new HttpRefusal(
+      'unsupported_protocol_version',
+      `Bad Request: unsupported MCP-Protocol-Version "${version}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+    ),
+  sessionIdRequired: (detail: string) => new HttpRefusal('session_id_required', `Bad Request: ${detail}`),
+  sessionNotFound: (id: string) =>
+    new HttpRefusal(
+      'session_not_found',
+      `Not Found: session ${id} does not exist or has ended; start a new session with initialize`,
+    ),
+  legacySessionNotFound: (detail: string) => new HttpRefusal('legacy_session_not_found', `Not Found: ${detail}`),
+  streamConflict: (detail: string) => new HttpRefusal('stream_conflict', `Conflict: ${detail}`),
+  lastEventId: (value: string) =>
+    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${value}" was not issued by this server`),
+  tooLarge: (limit: number) =>
+    new HttpRefusal('payload_too_large', `Payload Too Large: the message is over --max-message-size (${limit} bytes)`, {
+      connection: 'close',
+    }),
+  notJsonRpc: (reason: string, notJson: boolean) =>
+    new HttpRefusal(
+      notJson ? 'parse_error' : 'invalid_request',
+      `Bad Request: the body is not one JSON-RPC message (${reason})`,
+    ),
+  shuttingDown: () =>
+    new HttpRefusal('shutting_down', 'Service Unavailable: mcp-sidecar is shutting down', { 'retry-after': '1' }),
+  tooManySessions: (max: number) =>
+    new HttpRefusal(
+      'too_many_sessions',
+      `Service Unavailable: mcp-sidecar already has ${max} open sessions (--max-sessions); retry later, or end unused sessions with DELETE`,
+      { 'retry-after': '5' },
+    ),
+  upstreamNotReady: (why: string) =>
+    new HttpRefusal('upstream_not_ready', `Service Unavailable: the MCP server is not ready (${why}); retry shortly`, {
+      'retry-after': '2',
+    }),
+  internal: () =>
+    new HttpRefusal('internal_error', 'Internal Server Error: mcp-sidecar failed to handle the request; see its logs'),
 };
 
 /** The message of anything thrown. */

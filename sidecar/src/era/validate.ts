@@ -5,8 +5,8 @@
 
 import type { JsonRpcRequest } from '@mcp-sidecar/protocol';
 
-import { type HttpRefusal, refuseModern } from '../errors.ts';
-import { BRIDGE_SUPPORTED_VERSIONS, MODERN_PROTOCOL_VERSION } from './classify.ts';
+import { type HttpRefusal, refuse } from '../errors.ts';
+import { MODERN_PROTOCOL_VERSION } from './classify.ts';
 import { type Envelope, readEnvelope } from './envelope.ts';
 import { decodeHeaderValue, NAME_FIELD } from './headers.ts';
 import { methodRefusalReason } from './methods.ts';
@@ -25,28 +25,28 @@ export function validateModernRequest(
   serverCapabilities: Readonly<Record<string, unknown>>,
 ): Envelope | HttpRefusal {
   const envelope = readEnvelope(request.params);
-  if (typeof envelope === 'string') return refuseModern.meta(envelope);
+  if (typeof envelope === 'string') return refuse.meta(envelope);
   const version = envelope.protocolVersion;
   if (headers.protocolVersion === undefined) {
-    return refuseModern.header(`the MCP-Protocol-Version header is missing; send "${version}" as in params._meta`);
+    return refuse.header(`the MCP-Protocol-Version header is missing; send "${version}" as in params._meta`);
   }
   if (headers.protocolVersion !== version) {
-    return refuseModern.header(
+    return refuse.header(
       `MCP-Protocol-Version "${headers.protocolVersion}" does not match params._meta's protocol version "${version}"`,
     );
   }
-  if (version !== MODERN_PROTOCOL_VERSION) return refuseModern.version(version, BRIDGE_SUPPORTED_VERSIONS);
+  if (version !== MODERN_PROTOCOL_VERSION) return refuse.version(version);
   const method = request.method;
   const why = methodRefusalReason(method, serverCapabilities);
-  if (why !== undefined) return refuseModern.method(method, why);
+  if (why !== undefined) return refuse.method(method, why);
   return checkMethodHeader(method, headers.method) ?? checkNameHeader(request, headers.name) ?? envelope;
 }
 
 function checkMethodHeader(method: string, header: string | undefined): HttpRefusal | undefined {
-  if (header === undefined) return refuseModern.header(`the Mcp-Method header is missing; send "${method}" in it`);
+  if (header === undefined) return refuse.header(`the Mcp-Method header is missing; send "${method}" in it`);
   const value = decodeHeaderValue(header);
   if (value === method) return undefined;
-  return refuseModern.header(`Mcp-Method "${header}" does not match the body's method "${method}"`);
+  return refuse.header(`Mcp-Method "${header}" does not match the body's method "${method}"`);
 }
 
 function checkNameHeader(request: JsonRpcRequest, header: string | undefined): HttpRefusal | undefined {
@@ -54,15 +54,15 @@ function checkNameHeader(request: JsonRpcRequest, header: string | undefined): H
   if (field === undefined) return undefined;
   const expected = request.params?.[field];
   if (typeof expected !== 'string') {
-    return refuseModern.meta(`params.${field} must be a string for ${request.method}`);
+    return refuse.meta(`params.${field} must be a string for ${request.method}`);
   }
   if (header === undefined) {
-    return refuseModern.header(
+    return refuse.header(
       `the Mcp-Name header is missing; send params.${field} in it (as =?base64?…?= when not plain ASCII)`,
     );
   }
   const value = decodeHeaderValue(header);
-  if (value === undefined) return refuseModern.header(`Mcp-Name "${header}" is not valid =?base64?…?= encoding`);
+  if (value === undefined) return refuse.header(`Mcp-Name "${header}" is not valid =?base64?…?= encoding`);
   if (value === expected) return undefined;
-  return refuseModern.header(`Mcp-Name "${header}" does not match the body's params.${field} "${expected}"`);
+  return refuse.header(`Mcp-Name "${header}" does not match the body's params.${field} "${expected}"`);
 }

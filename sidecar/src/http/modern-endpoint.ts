@@ -8,7 +8,7 @@ import { type ClassifiedMessage, exactId, type JsonRpcRequest } from '@mcp-sidec
 
 import { MODERN_PROTOCOL_VERSION } from '../era/classify.ts';
 import { validateModernRequest, type StandardHeaders } from '../era/validate.ts';
-import { HttpRefusal, refuse, refuseModern } from '../errors.ts';
+import { HttpRefusal, refuse } from '../errors.ts';
 import type { ModernCall } from '../modern/call.ts';
 import type { HttpDeps } from './deps.ts';
 import type { Exchange } from './pipeline.ts';
@@ -18,7 +18,7 @@ import { headerValue } from './stages/version.ts';
 
 export function handleModern(deps: HttpDeps, exchange: Exchange, message: ClassifiedMessage): void | Promise<void> {
   const { res } = exchange;
-  if (message.kind === 'response') return refuseWith(res, refuseModern.notRequest(), message.message.id);
+  if (message.kind === 'response') return refuseWith(res, refuse.notRequest(), message.message.id);
   // Notifications carry no header requirements in this revision; the only one a client sends is
   // notifications/cancelled, and on HTTP closing the stream is the cancellation (the stream close acts on it).
   if (message.kind === 'notification') return replyEmpty(res, 202);

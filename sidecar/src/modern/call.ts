@@ -11,7 +11,7 @@ import type { Envelope } from '../era/envelope.ts';
 import { INPUT_METHODS } from '../era/methods.ts';
 import { type Action, INPUT_CAPABILITY, MrtrCall, type Refusal, type RetryFault } from '../era/mrtr.ts';
 import { type CacheHints, completeAnswer } from '../era/results.ts';
-import { fail, type HttpRefusal, refuseModern, type RpcFailure } from '../errors.ts';
+import { fail, type HttpRefusal, refuse, type RpcFailure } from '../errors.ts';
 import type { ModernMember } from './member.ts';
 import type { ModernReply } from './reply.ts';
 
@@ -169,7 +169,7 @@ export class ModernCall implements ResponseSink {
       case 'input-required':
         return this.#inputRequired(action.round, action.inputRequests);
       case 'missing-capability':
-        return this.#reply?.refuse(refuseModern.capability(action.method, action.capability));
+        return this.#reply?.refuse(refuse.capability(action.method, action.capability));
       case 'final':
         return this.#send(action.response);
       case 'cancel':
@@ -211,10 +211,10 @@ export class ModernCall implements ResponseSink {
 function refusalOf(fault: RetryFault): HttpRefusal {
   switch (fault) {
     case 'replayed':
-      return refuseModern.stateReplayed('belongs to a round that was already answered; send the latest one');
+      return refuse.stateReplayed('belongs to a round that was already answered; send the latest one');
     case 'busy':
-      return refuseModern.stateReplayed('was already sent back once; its round is being served');
+      return refuse.stateReplayed('was already sent back once; its round is being served');
     case 'invalid-responses':
-      return refuseModern.inputResponses('must be an object whose values are the answers (objects), keyed as asked');
+      return refuse.inputResponses('must be an object whose values are the answers (objects), keyed as asked');
   }
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { JsonRpcRequest } from '@mcp-sidecar/protocol';
 
-import { type HttpRefusal, refuseModern } from '../errors.ts';
+import { type HttpRefusal, refuse } from '../errors.ts';
 import { openState, requestDigest, signState, type StateClaims } from '../era/request-state.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -64,7 +64,7 @@ export class ModernCalls implements CallHost {
   enterWait(call: ModernCall, round: number): string | HttpRefusal {
     if (call.callId === undefined) {
       if (this.#waiting.size >= this.#options.maxInputWaits) {
-        return refuseModern.tooManyInputWaits(this.#options.maxInputWaits);
+        return refuse.tooManyInputWaits(this.#options.maxInputWaits);
       }
       call.callId = randomUUID();
       this.#waiting.set(call.callId, call);
@@ -115,17 +115,16 @@ export class ModernCalls implements CallHost {
 
   #check(token: unknown, request: JsonRpcRequest): StateClaims | HttpRefusal {
     const claims = openState(this.#options.stateKey, token);
-    if (claims === 'malformed') return refuseModern.stateInvalid('is not one this bridge issued (malformed)');
+    if (claims === 'malformed') return refuse.stateInvalid('is not one this bridge issued (malformed)');
     if (claims === 'signature')
-      return refuseModern.stateInvalid('fails its signature check: tampered, or signed with another key');
-    if (claims.replica !== this.#options.replica)
-      return refuseModern.wrongReplica(claims.replica, this.#options.replica);
+      return refuse.stateInvalid('fails its signature check: tampered, or signed with another key');
+    if (claims.replica !== this.#options.replica) return refuse.wrongReplica(claims.replica, this.#options.replica);
     const age = Date.now() - claims.expiresAt;
-    if (age > 0) return refuseModern.stateExpired(age);
+    if (age > 0) return refuse.stateExpired(age);
     const call = this.#waiting.get(claims.call);
-    if (!call) return refuseModern.notWaiting();
+    if (!call) return refuse.notWaiting();
     if (call.digest !== requestDigest(request)) {
-      return refuseModern.stateReplayed(`was issued for another request than this ${request.method}`);
+      return refuse.stateReplayed(`was issued for another request than this ${request.method}`);
     }
     return claims;
   }

@@ -10,7 +10,7 @@ import { exactId, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } fro
 
 import type { ResponseSink } from '../context.ts';
 import { acknowledgement, closingResult, honoured, type SubscriptionFilter, tagged, wants } from '../era/listen.ts';
-import { type HttpRefusal, refuseModern } from '../errors.ts';
+import { type HttpRefusal, refuse } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { sseEvent, startSse } from '../session/sse.ts';
 import type { Route, Upstream, UpstreamSessionOwner } from '../upstream/upstream.ts';
@@ -102,7 +102,7 @@ export class ListenHub implements LaneWatcher {
     filter: SubscriptionFilter,
     capabilities: Readonly<Record<string, unknown>>,
   ): HttpRefusal | undefined {
-    if (this.#subscribers.size >= this.#max) return refuseModern.tooManySubscriptions(this.#max);
+    if (this.#subscribers.size >= this.#max) return refuse.tooManySubscriptions(this.#max);
     const subscriber = new Subscriber(exactId(request), honoured(filter, capabilities), res, `listen:${this.#next++}`);
     this.#subscribers.add(subscriber);
     this.#metrics.listenStarted.inc();

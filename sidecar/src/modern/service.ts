@@ -12,7 +12,7 @@ import { type Envelope, stripEnvelope } from '../era/envelope.ts';
 import { readFilter } from '../era/listen.ts';
 import { validInputResponses } from '../era/mrtr.ts';
 import { cacheHintsFor, discoverResult } from '../era/results.ts';
-import { HttpRefusal, refuseModern } from '../errors.ts';
+import { HttpRefusal, refuse } from '../errors.ts';
 import { ModernCall } from './call.ts';
 import type { ModernCalls } from './calls.ts';
 import type { ModernLane } from './lanes.ts';
@@ -79,7 +79,7 @@ export class ModernService {
 
   listen({ res, request }: ModernRequest): HttpRefusal | undefined {
     const filter = readFilter(request.params);
-    if (typeof filter === 'string') return refuseModern.meta(filter);
+    if (typeof filter === 'string') return refuse.meta(filter);
     return this.hub.open(res, request, filter, this.serverCapabilities() ?? {});
   }
 
@@ -90,7 +90,7 @@ export class ModernService {
     if (params.requestState !== undefined) return this.#resume(modern);
     const prefilled = params.inputResponses;
     if (!validInputResponses(prefilled)) {
-      const refusal = refuseModern.inputResponses('must be an object whose values are the answers (objects)');
+      const refusal = refuse.inputResponses('must be an object whose values are the answers (objects)');
       return new ModernReply(modern.res, exactId(modern.request)).refuse(refusal);
     }
     return this.#borrowThen(modern, prefilled);

@@ -61,12 +61,17 @@ export function readEnvelope(params: Record<string, unknown> | undefined): Envel
   return { protocolVersion: version, capabilities: capabilitiesOf(declared), logSeverity };
 }
 
+/** The eight possible answers, made once: reading a request's capabilities allocates nothing. */
+const CAPABILITY_SETS: readonly ClientCapabilities[] = Array.from({ length: 8 }, (_, bits) =>
+  Object.freeze({ sampling: (bits & 1) !== 0, elicitation: (bits & 2) !== 0, roots: (bits & 4) !== 0 }),
+);
+
 export function capabilitiesOf(declared: Record<string, unknown>): ClientCapabilities {
-  return {
-    sampling: isObject(declared.sampling),
-    elicitation: isObject(declared.elicitation),
-    roots: isObject(declared.roots),
-  };
+  const bits =
+    (isObject(declared.sampling) ? 1 : 0) |
+    (isObject(declared.elicitation) ? 2 : 0) |
+    (isObject(declared.roots) ? 4 : 0);
+  return CAPABILITY_SETS[bits]!;
 }
 
 /**

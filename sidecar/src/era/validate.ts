@@ -11,12 +11,10 @@ import { type Envelope, readEnvelope } from './envelope.ts';
 import { decodeHeaderValue, NAME_FIELD } from './headers.ts';
 import { methodRefusalReason } from './methods.ts';
 
-/** The standard headers as they arrived (Node joins repeated ones). */
-export interface StandardHeaders {
-  readonly protocolVersion: string | undefined;
-  readonly method: string | undefined;
-  readonly name: string | undefined;
-}
+/** The request's headers as Node gives them (lower-case names; a list only for headers Node knows as lists). */
+export type StandardHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+const one = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** Checks a modern request; returns its envelope, or the refusal to answer with. */
 export function validateModernRequest(
@@ -27,19 +25,24 @@ export function validateModernRequest(
   const envelope = readEnvelope(request.params);
   if (typeof envelope === 'string') return refuse.meta(envelope);
   const version = envelope.protocolVersion;
-  if (headers.protocolVersion === undefined) {
+  const headerVersion = one(headers['mcp-protocol-version']);
+  if (headerVersion === undefined) {
     return refuse.header(`the MCP-Protocol-Version header is missing; send "${version}" as in params._meta`);
   }
-  if (headers.protocolVersion !== version) {
+  if (headerVersion !== version) {
     return refuse.header(
-      `MCP-Protocol-Version "${headers.protocolVersion}" does not match params._meta's protocol version "${version}"`,
+      `MCP-Protocol-Version "${headerVersion}" does not match params._meta's protocol version "${version}"`,
     );
   }
   if (version !== MODERN_PROTOCOL_VERSION) return refuse.version(version);
   const method = request.method;
   const why = methodRefusalReason(method, serverCapabilities);
   if (why !== undefined) return refuse.method(method, why);
-  return checkMethodHeader(method, headers.method) ?? checkNameHeader(request, headers.name) ?? envelope;
+  return (
+    checkMethodHeader(method, one(headers['mcp-method'])) ??
+    checkNameHeader(request, one(headers['mcp-name'])) ??
+    envelope
+  );
 }
 
 function checkMethodHeader(method: string, header: string | undefined): HttpRefusal | undefined {

@@ -2,19 +2,16 @@
 // session: the request is validated as the spec says (era/validate.ts), answered with the spec's status and code
 // when it fails, and otherwise served by the modern service (discover, listen, calls through the lane).
 
-import type { IncomingHttpHeaders } from 'node:http';
-
 import { type ClassifiedMessage, exactId, type JsonRpcRequest } from '@mcp-sidecar/protocol';
 
 import { MODERN_PROTOCOL_VERSION } from '../era/classify.ts';
-import { validateModernRequest, type StandardHeaders } from '../era/validate.ts';
+import { validateModernRequest } from '../era/validate.ts';
 import { HttpRefusal, refuse } from '../errors.ts';
 import type { ModernCall } from '../modern/call.ts';
 import type { HttpDeps } from './deps.ts';
 import type { Exchange } from './pipeline.ts';
 import { refuseWith, replyEmpty } from './replies.ts';
 import { requestContext } from './request-context.ts';
-import { headerValue } from './stages/version.ts';
 
 export function handleModern(deps: HttpDeps, exchange: Exchange, message: ClassifiedMessage): void | Promise<void> {
   const { res } = exchange;
@@ -32,14 +29,6 @@ export function handleModern(deps: HttpDeps, exchange: Exchange, message: Classi
   });
 }
 
-function standardHeaders(headers: IncomingHttpHeaders): StandardHeaders {
-  return {
-    protocolVersion: headerValue(headers['mcp-protocol-version']),
-    method: headerValue(headers['mcp-method']),
-    name: headerValue(headers['mcp-name']),
-  };
-}
-
 function serve(
   deps: HttpDeps,
   exchange: Exchange,
@@ -47,7 +36,7 @@ function serve(
   capabilities: Readonly<Record<string, unknown>>,
 ): void | Promise<void> {
   const { req, res } = exchange;
-  const envelope = validateModernRequest(request, standardHeaders(req.headers), capabilities);
+  const envelope = validateModernRequest(request, req.headers, capabilities);
   if (envelope instanceof HttpRefusal) return refuseWith(res, envelope, exactId(request));
   if (deps.draining) return refuseWith(res, refuse.shuttingDown(), exactId(request));
   const modern = deps.modern;

@@ -17,12 +17,13 @@ const SERVER = { tools: { listChanged: true }, resources: {}, prompts: {} };
 
 const request = (method: string, params: Record<string, unknown> = {}, meta: object | null = ENVELOPE) =>
   ({ jsonrpc: '2.0', id: 7, method, params: meta ? { ...params, _meta: meta } : params }) as JsonRpcRequest;
-const headers = (method: string, extra: Partial<StandardHeaders> = {}): StandardHeaders => ({
-  protocolVersion: '2026-07-28',
-  method,
-  name: undefined,
-  ...extra,
-});
+const headers = (
+  method: string,
+  extra: { protocolVersion?: string; method?: string; name?: string } = {},
+): StandardHeaders => {
+  const all = { protocolVersion: '2026-07-28', method, name: undefined as string | undefined, ...extra };
+  return { 'mcp-protocol-version': all.protocolVersion, 'mcp-method': all.method, 'mcp-name': all.name };
+};
 const refusal = (outcome: unknown) => {
   if (!(outcome instanceof HttpRefusal)) throw new Error(`expected a refusal, got ${JSON.stringify(outcome)}`);
   return { status: outcome.status, code: outcome.rpcCode, data: outcome.data, message: outcome.message };

@@ -73,6 +73,11 @@ export class ModernCalls implements CallHost {
     call.firstRequest = undefined;
     this.#live.delete(call);
     this.#options.metrics.inputRounds.inc();
+    const method = call.spec.method;
+    this.#options.log.debug(
+      { era: 'modern', call: call.callId, round, method },
+      'input_required: waiting for the client',
+    );
     const claims: StateClaims = {
       call: call.callId,
       round,

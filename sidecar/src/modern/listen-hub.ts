@@ -103,7 +103,10 @@ export class ListenHub implements LaneWatcher {
     capabilities: Readonly<Record<string, unknown>>,
   ): HttpRefusal | undefined {
     if (this.#subscribers.size >= this.#max) return refuse.tooManySubscriptions(this.#max);
-    const subscriber = new Subscriber(exactId(request), honoured(filter, capabilities), res, `listen:${this.#next++}`);
+    // A 2026-07-28 server has no resources/subscribe: the bridge relays its list changes only (its own listen).
+    const agreed = honoured(filter, capabilities);
+    const relayed = this.#lane.translates ? agreed : { ...agreed, resourceSubscriptions: undefined };
+    const subscriber = new Subscriber(exactId(request), relayed, res, `listen:${this.#next++}`);
     this.#subscribers.add(subscriber);
     this.#metrics.listenStarted.inc();
     res.once('close', () => {

@@ -123,7 +123,7 @@ export class Upstream {
 
   /** Routes a client message; requests that cannot reach the upstream are answered with an error at once. */
   fromClient(route: Route, ctx: RequestContext, message: ClassifiedMessage): void {
-    if (this.#debug) this.#logMessage('client → server', message, route.id);
+    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.era);
     if (this.#life.state !== 'ready') {
       if (message.kind === 'request') ctx.sink.deliver(this.#unavailable(exactId(message.message)), true);
       return;
@@ -193,9 +193,10 @@ export class Upstream {
     return this.#options.log.isLevelEnabled('debug');
   }
 
-  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string): void {
+  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, era?: string): void {
     const fields = {
       session,
+      era,
       rpc_id: 'id' in message ? message.id : undefined,
       method: 'method' in message ? message.method : undefined,
     };

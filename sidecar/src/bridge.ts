@@ -16,6 +16,7 @@ import { requestStages } from './http/stages/index.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { modernService } from './modern/assemble.ts';
+import { EraDetector, probingHandshake } from './modern/upstream-era.ts';
 import type { ModernService } from './modern/service.ts';
 import { requestDecorators } from './router/decorators.ts';
 import { SessionManager } from './session/session-manager.ts';
@@ -64,14 +65,15 @@ interface UpstreamParts {
 /** Builds the object graph, each part from the ones before it: upstreams, the session table, health, metrics. */
 async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
   const metrics = new Metrics();
-  const createUpstream = upstreamFactory(config, upstream, log, metrics);
+  const detector = new EraDetector(config.upstreamProtocol, log);
+  const upstreamOptions = upstreamOptionsOf(config, upstream, log, metrics, detector);
+  const createUpstream: UpstreamFactory = (onEnded) => new Upstream({ ...upstreamOptions, onEnded });
   const parts: UpstreamParts =
     config.sessionMode === 'shared'
       ? { shared: createUpstream() }
       : { pool: new UpstreamPool(createUpstream, config.poolMin, log) };
   const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
-  const upstreamOptions = upstreamOptionsOf(config, upstream, log, metrics);
-  const modern = await modernService({ config, log, metrics, ...parts, createUpstream, upstreamOptions });
+  const modern = await modernService({ config, log, metrics, ...parts, createUpstream, upstreamOptions, detector });
   const deps: HttpDeps = { config, sessions, modern, metrics, log, legacyWaiting: new Map(), draining: false };
   const health = healthOf({ config, upstream, sessions, modern, ...parts, isDraining: () => deps.draining });
   metrics.observe({
@@ -89,16 +91,19 @@ async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logge
 /** How often long 2026-07-28 answers are checked for turning into streams (as sessions' are). */
 const MODERN_TICK_MS = 500;
 
-function upstreamOptionsOf(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics) {
+/** How every 2025-era upstream is made; with --upstream-protocol auto its first handshake probes the server's era. */
+function upstreamOptionsOf(
+  config: BridgeConfig,
+  upstream: UpstreamSpec,
+  log: Logger,
+  metrics: Metrics,
+  detector: EraDetector,
+) {
   const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize });
   const exclusive = config.sessionMode === 'per-session';
   const decorators = requestDecorators(config);
-  return { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics };
-}
-
-function upstreamFactory(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metrics: Metrics): UpstreamFactory {
-  const options = upstreamOptionsOf(config, upstream, log, metrics);
-  return (onEnded) => new Upstream({ ...options, onEnded });
+  const handshake = config.upstreamProtocol === 'auto' ? probingHandshake(detector) : undefined;
+  return { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics, handshake };
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

@@ -16,7 +16,7 @@ import { type ModernLane, PooledLane, SharedLane } from './lanes.ts';
 import { ListenHub } from './listen-hub.ts';
 import { DeferredLane, NativeLane } from './native-lane.ts';
 import { ModernService } from './service.ts';
-import { modernHandshake, upstreamEra } from './upstream-era.ts';
+import { type EraDetector, modernHandshake } from './upstream-era.ts';
 
 /** HMAC-SHA256 keys shorter than its output weaken it (RFC 2104 §3). */
 export const MIN_STATE_KEY_BYTES = 32;
@@ -30,6 +30,8 @@ export interface ModernParts {
   readonly createUpstream: UpstreamFactory;
   /** How the bridge's upstreams are made, for a 2026-07-28 server's own connection. */
   readonly upstreamOptions: Omit<UpstreamOptions, 'onEnded'>;
+  /** Tells the server's era (--upstream-protocol; with auto, the first handshake's probe). */
+  readonly detector: EraDetector;
 }
 
 /** The key that signs requestState: the file's bytes, or 32 random bytes when no file is configured. */
@@ -60,15 +62,16 @@ function translatingLane(parts: ModernParts): ModernLane {
 
 /** --upstream-protocol: legacy translates; modern (or auto, when the probe says so) serves the server natively. */
 function laneFor(parts: ModernParts): ModernLane {
-  const { config, log, upstreamOptions } = parts;
+  const { config, upstreamOptions, detector } = parts;
   if (config.upstreamProtocol === 'legacy') return translatingLane(parts);
   const native = () =>
     new NativeLane(
       (onDiscover) =>
         new Upstream({ ...upstreamOptions, exclusive: false, restart: true, handshake: modernHandshake(onDiscover) }),
     );
-  const era = upstreamEra(config.upstreamProtocol, upstreamOptions.open, log);
-  return new DeferredLane(era.then((decided) => (decided === 'modern' ? native() : translatingLane(parts))));
+  // No handshake runs at start-up to carry the probe: ask a throwaway connection.
+  if (config.sessionMode === 'per-session' && config.poolMin === 0) void detector.probeAlone(upstreamOptions.open);
+  return new DeferredLane(detector.era.then((era) => (era === 'modern' ? native() : translatingLane(parts))));
 }
 
 export async function modernService(parts: ModernParts): Promise<ModernService> {

@@ -1,7 +1,7 @@
 // Lanes for a server that speaks 2026-07-28 itself (modern/upstream-era.ts): its own connection, opened with
 // server/discover, restarted like a shared upstream in either session mode (a stateless protocol has no session to
 // isolate, and the server's own requestState must come back to the process that issued it). And the lane that
-// stands in while --upstream-protocol auto is still probing, so the bridge listens from the start.
+// stands in until the server's era is known (--upstream-protocol auto: the first handshake's probe).
 
 import { HttpRefusal, refuse } from '../errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
@@ -88,11 +88,26 @@ export class DeferredLane implements ModernLane {
   }
 
   async whenReady(): Promise<InitializeResult | HttpRefusal> {
-    return (await this.#ready).whenReady();
+    const inner = await this.#decided();
+    return inner instanceof HttpRefusal ? inner : inner.whenReady();
   }
 
   borrow(): ModernMember | Promise<ModernMember | HttpRefusal> {
-    return this.#inner ? this.#inner.borrow() : this.#ready.then((inner) => inner.borrow());
+    if (this.#inner) return this.#inner.borrow();
+    return this.#decided().then((inner) => (inner instanceof HttpRefusal ? inner : inner.borrow()));
+  }
+
+  /** The lane once decided; a refusal when the server's first handshake has not told its era in time. */
+  async #decided(): Promise<ModernLane | HttpRefusal> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<HttpRefusal>((resolve) => {
+      timer = setTimeout(() => resolve(refuse.upstreamNotReady('its protocol era is not known yet')), READY_WAIT_MS);
+    });
+    try {
+      return await Promise.race([this.#ready, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   release(member: ModernMember): void {

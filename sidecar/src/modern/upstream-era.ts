@@ -1,9 +1,12 @@
-// A server that speaks 2026-07-28 itself. At start-up (--upstream-protocol auto) the bridge asks a throwaway
-// connection `server/discover`: a DiscoverResult listing 2026-07-28 means modern, anything else (an error, junk, no
-// answer within PROBE_TIMEOUT_MS, the server exiting) means legacy (stdio.mdx "Backward Compatibility": the fallback
-// is not keyed to one error). A server picks its era from the first request of a connection and keeps it, so a modern
-// server gets a connection of its own for 2026-07-28 requests, opened with server/discover, while 2025 sessions keep
-// theirs (opened with initialize): each era is served natively, nothing is translated.
+// A server that speaks 2026-07-28 itself. With --upstream-protocol auto, the bridge's first handshake with the
+// server asks `server/discover` before `initialize` (stdio.mdx "Backward Compatibility": dual-era clients probe with
+// server/discover and fall back to initialize): a DiscoverResult listing 2026-07-28 means modern, anything else (an
+// error, junk, no answer within PROBE_TIMEOUT_MS, the server exiting) means legacy, and the handshake carries on with
+// initialize on the same connection, so a 2025 server costs no extra process. A server picks its era from the first
+// request of a connection and keeps it, so a modern server's probed connection is given up for a fresh one for
+// `initialize`, and 2026-07-28 requests get a connection of their own, opened with server/discover: each era is
+// served natively, nothing is translated. Where no handshake runs at start-up (per-session, --pool-min 0) the probe
+// uses a throwaway connection instead.
 
 import type { UpstreamProtocol } from '@mcp-sidecar/contract';
 import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
@@ -12,12 +15,14 @@ import { MODERN_PROTOCOL_VERSION } from '../era/classify.ts';
 import { META } from '../era/envelope.ts';
 import type { Logger } from '../log.ts';
 import type { TransportFactory } from '../upstream/transport.ts';
-import type { Handshake } from '../upstream/warmup.ts';
+import { type Handshake, warmUp } from '../upstream/warmup.ts';
 import { BRIDGE_VERSION } from '../version.ts';
 
-/** How long the start-up probe waits for server/discover (npx may be fetching the server first). */
-export const PROBE_TIMEOUT_MS = 15_000;
+/** How long the probe waits for server/discover's answer (the server is already up: it runs in the handshake). */
+export const PROBE_TIMEOUT_MS = 10_000;
 const PROBE_ID = 'mcp-sidecar-probe';
+
+type Era = 'modern' | 'legacy';
 
 /** The `_meta` of the bridge's own requests to a modern server. */
 export const bridgeEnvelope = () => ({
@@ -32,15 +37,74 @@ export function isModernDiscover(result: unknown): result is Record<string, unkn
   return Array.isArray(versions) && versions.includes(MODERN_PROTOCOL_VERSION);
 }
 
+const discoverRequest = () => ({
+  jsonrpc: '2.0' as const,
+  method: 'server/discover',
+  params: { _meta: bridgeEnvelope() },
+});
+
+/** The server's era, once the first probe has told it; --upstream-protocol legacy or modern decides at once. */
+export class EraDetector {
+  readonly era: Promise<Era>;
+  #settle: (era: Era) => void = () => undefined;
+  #settled = false;
+  readonly #log: Logger;
+
+  constructor(choice: UpstreamProtocol, log: Logger) {
+    this.#log = log;
+    this.era = new Promise<Era>((resolve) => (this.#settle = resolve));
+    if (choice !== 'auto') this.settle(choice, false);
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  settle(era: Era, probed = true): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#settle(era);
+    if (!probed) return;
+    this.#log.info(
+      { upstreamProtocol: era },
+      era === 'modern'
+        ? 'the MCP server speaks 2026-07-28: 2026-07-28 requests go to it as they are, on a connection of their own'
+        : 'the MCP server speaks the 2025 protocol: 2026-07-28 requests are translated (MRTR for its questions)',
+    );
+  }
+
+  /** Settles from a throwaway connection's answer (when no handshake runs at start-up). */
+  async probeAlone(open: TransportFactory): Promise<void> {
+    if (this.#settled) return;
+    this.settle(await probeThrowaway(open));
+  }
+}
+
+const eraOf = (result: unknown): Era => (isModernDiscover(result) ? 'modern' : 'legacy');
+
+/**
+ * The 2025 handshake of a bridge that does not know the server's era yet: server/discover first; a modern answer
+ * gives the connection up for a fresh one; then initialize and the warm-up as always.
+ */
+export function probingHandshake(detector: EraDetector): Handshake {
+  return async (target, calls) => {
+    if (!detector.settled) {
+      const answer = await target.probe(discoverRequest(), PROBE_TIMEOUT_MS);
+      const era = eraOf(answer?.result);
+      detector.settle(era);
+      if (era === 'modern') await target.reconnect();
+    }
+    await warmUp(target, calls);
+  };
+}
+
 /** Asks a throwaway connection whether the server speaks 2026-07-28. */
-export async function probeUpstreamEra(open: TransportFactory, log: Logger): Promise<'modern' | 'legacy'> {
-  let settle: (era: 'modern' | 'legacy') => void = () => undefined;
-  const verdict = new Promise<'modern' | 'legacy'>((resolve) => (settle = resolve));
+async function probeThrowaway(open: TransportFactory): Promise<Era> {
+  let settle: (era: Era) => void = () => undefined;
+  const verdict = new Promise<Era>((resolve) => (settle = resolve));
   const transport = open({
     onMessage: ({ message }: { message: JsonRpcMessage }) => {
-      if ('id' in message && message.id === PROBE_ID && !('method' in message)) {
-        settle(isModernDiscover(message.result) ? 'modern' : 'legacy');
-      }
+      if ('id' in message && message.id === PROBE_ID && !('method' in message)) settle(eraOf(message.result));
     },
     onInvalidLine: () => undefined,
     onOversize: () => undefined,
@@ -48,26 +112,11 @@ export async function probeUpstreamEra(open: TransportFactory, log: Logger): Pro
     onEnd: () => settle('legacy'),
   });
   const timer = setTimeout(() => settle('legacy'), PROBE_TIMEOUT_MS);
-  transport.send({ jsonrpc: '2.0', id: PROBE_ID, method: 'server/discover', params: { _meta: bridgeEnvelope() } });
+  transport.send({ ...discoverRequest(), id: PROBE_ID });
   const era = await verdict;
   clearTimeout(timer);
   await transport.close();
-  log.info(
-    { upstreamProtocol: era },
-    era === 'modern'
-      ? 'the MCP server speaks 2026-07-28: 2026-07-28 requests go to it as they are, on a connection of their own'
-      : 'the MCP server speaks the 2025 protocol: 2026-07-28 requests are translated (MRTR for its questions)',
-  );
   return era;
-}
-
-/** The era to serve 2026-07-28 requests in, from --upstream-protocol (probing when `auto`). */
-export function upstreamEra(
-  choice: UpstreamProtocol,
-  open: TransportFactory,
-  log: Logger,
-): Promise<'modern' | 'legacy'> {
-  return choice === 'auto' ? probeUpstreamEra(open, log) : Promise.resolve(choice);
 }
 
 const LIST_FLAGS: readonly [string, string][] = [

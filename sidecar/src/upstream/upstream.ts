@@ -4,7 +4,13 @@
 // shared mode a transport that ends is replaced, and the sessions' subscriptions and log level are restored.
 
 import type { WarmupCall } from '@mcp-sidecar/contract';
-import { type ClassifiedMessage, exactId, type JsonRpcErrorObject, type JsonRpcResponse } from '@mcp-sidecar/protocol';
+import {
+  type ClassifiedMessage,
+  exactId,
+  type JsonRpcErrorObject,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '@mcp-sidecar/protocol';
 
 import type { RequestContext, ResponseSink } from '../context.ts';
 import { errorText, fail, requestLabel } from '../errors.ts';
@@ -14,6 +20,7 @@ import type { RequestDecorator } from '../router/decorators.ts';
 import { Router } from '../router/router.ts';
 import type { DropReason, Effect, Pending, RouterSession } from '../router/types.ts';
 import { perform, type SessionOwner } from './interpreter.ts';
+import { ProbeSlot } from './probe.ts';
 import { InternalRequests } from './requests.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
 import type { Transport, TransportEnd, TransportFactory } from './transport.ts';
@@ -49,7 +56,10 @@ export class Upstream {
   readonly router: Router<ResponseSink, UpstreamSessionOwner>;
   readonly #life: Supervisor;
   readonly #requests = new InternalRequests();
+  readonly #probe = new ProbeSlot();
   #transport: Transport | undefined;
+  /** Connections given up by reconnect(), closing; close() waits for them. */
+  readonly #retired = new Set<Promise<void>>();
   readonly #options: UpstreamOptions;
 
   constructor(options: UpstreamOptions) {
@@ -93,20 +103,35 @@ export class Upstream {
    */
   async start(mode: 'warm' | 'cold'): Promise<void> {
     this.#life.starting();
-    const transport = this.#open();
-    this.#transport = transport;
+    this.#transport = this.#open();
     if (mode === 'cold') return this.#life.ready();
     try {
       await (this.#options.handshake ?? warmUp)(this, this.#options.warmup);
       this.#life.ready();
     } catch (error) {
+      const transport = this.#transport; // the handshake may have reconnected
       const end = this.#life.lastEnd;
-      const why = end && transport.ended ? `the MCP server ${end.description}` : errorText(error);
+      const why = end && transport?.ended ? `the MCP server ${end.description}` : errorText(error);
       this.#transport = undefined; // its end is this attempt's failure, not a new event
       this.#life.failed(why);
-      await transport.close();
+      await transport?.close();
       throw new Error(why, { cause: error });
     }
+  }
+
+  /** Asks the connection one question before its handshake, outside the router (see probe.ts). */
+  probe(request: Omit<JsonRpcRequest, 'id'>, timeoutMs: number): Promise<JsonRpcResponse | undefined> {
+    return this.#probe.ask((message) => this.#transport?.send(message), request, timeoutMs);
+  }
+
+  /** During a handshake: gives up this connection (closing it) for a fresh one. */
+  async reconnect(): Promise<void> {
+    const old = this.#transport;
+    this.#transport = this.#open();
+    if (!old) return;
+    const closing = old.close();
+    this.#retired.add(closing);
+    await closing.finally(() => this.#retired.delete(closing));
   }
 
   /** shared mode: start, and keep retrying with exponential backoff and jitter until ready or stopped. */
@@ -154,7 +179,7 @@ export class Upstream {
 
   async close(): Promise<void> {
     this.#life.stop();
-    await this.#transport?.close();
+    await Promise.all([this.#transport?.close(), ...this.#retired]);
   }
 
   #open(): Transport {
@@ -163,6 +188,7 @@ export class Upstream {
     const transport = this.#options.open({
       onMessage: (message) => {
         if (this.#debug) this.#logMessage('server → bridge', message);
+        if (this.#probe.take(message)) return;
         this.#perform(this.router.fromUpstream(message));
       },
       onInvalidLine: (line, reason) => {
@@ -174,7 +200,10 @@ export class Upstream {
       },
       onOversize: (bytes, head) => this.#oversize(bytes, head),
       onLog: (line) => log.info({ upstream: this.description, stream: 'stderr' }, line),
-      onEnd: (end) => this.#ended(transport, end),
+      onEnd: (end) => {
+        if (transport === this.#transport) this.#probe.ended();
+        this.#ended(transport, end);
+      },
     });
     log.info({ upstream: transport.description }, 'upstream started');
     return transport;

@@ -37,7 +37,7 @@ export type TargetDef = {
   /** Why the target cannot be started at all (checked before spawning), or undefined. */
   missing: () => string | undefined;
   launch: (ctx: LaunchContext) => Launch;
-  /** '2026-07-28': the load is stateless 2026-07-28 calls (mcp-call-modern.lua), no session is opened. */
+  /** '2026-07-28': the load is stateless 2026-07-28 calls (mcp-call.lua with MCP_WIRE=2026-07-28), no session is opened. */
   wire?: '2026-07-28';
 };
 

@@ -1,4 +1,4 @@
-// Runs wrk with mcp-call.lua (or mcp-call-modern.lua, for 2026-07-28) and parses the JSON line its done() prints.
+// Runs wrk with mcp-call.lua (MCP_WIRE=2026-07-28 for stateless 2026-07-28 calls) and parses the JSON line its done() prints.
 import { join } from 'node:path';
 import { spawnGroup, stopGroup } from './proc-group.ts';
 import { BENCH_DIR } from './targets.ts';
@@ -24,7 +24,7 @@ export type WrkOptions = {
   /** Offset for JSON-RPC ids so runs on one session never reuse an id. */
   idBase: number;
   marker: string;
-  /** '2026-07-28': stateless 2026-07-28 calls (mcp-call-modern.lua) instead of calls on a session. */
+  /** '2026-07-28': stateless 2026-07-28 calls (mcp-call.lua with MCP_WIRE) instead of calls on a session. */
   wire?: '2026-07-28';
 };
 
@@ -33,19 +33,17 @@ export function threadsFor(connections: number): number {
   return connections === 1 ? 1 : Math.min(2, connections);
 }
 
-const scriptFor = (options: WrkOptions): string =>
-  options.wire === '2026-07-28' ? 'mcp-call-modern.lua' : 'mcp-call.lua';
-
 export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const args = [
     ...['-t', String(threadsFor(options.connections)), '-c', String(options.connections)],
-    ...['-d', `${options.durationS}s`, '--timeout', '5s', '-s', join(BENCH_DIR, scriptFor(options)), options.url],
+    ...['-d', `${options.durationS}s`, '--timeout', '5s', '-s', join(BENCH_DIR, 'mcp-call.lua'), options.url],
   ];
   const env = {
     ...process.env,
     MCP_SESSION_ID: options.session,
     MCP_ID_BASE: String(options.idBase),
     MCP_BENCH_RUN: options.marker,
+    MCP_WIRE: options.wire ?? '',
   };
   const group = spawnGroup('wrk', WRK, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

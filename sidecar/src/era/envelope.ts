@@ -33,7 +33,8 @@ export interface Envelope {
 /** Why an envelope is malformed, worded for the client; undefined when it is well formed. */
 export type EnvelopeProblem = string;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+/** A JSON object (not null, not an array). */
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `params._meta` when it is an object. */

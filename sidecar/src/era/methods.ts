@@ -2,6 +2,8 @@
 // (schema.ts `MethodNotFoundError`: a method "gated behind a server capability the server did not advertise" is not
 // found either), and the words for the ones that were removed. Pure.
 
+import { isObject } from './envelope.ts';
+
 type Capabilities = Readonly<Record<string, unknown>>;
 
 /** Method → the server capability that must be advertised for it ('' when none is needed). */
@@ -31,8 +33,6 @@ const REMOVED: ReadonlySet<string> = new Set([
 
 /** The methods whose result may be `input_required` (mrtr.mdx: "Servers MUST NOT send … on any other"). */
 export const INPUT_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 /** The list-change and update notifications the server can send at all (what subscriptions/listen can honour). */
 export function canNotify(capabilities: Capabilities): boolean {

@@ -17,6 +17,7 @@
 import type { JsonRpcId, JsonRpcRequest, JsonRpcResponse } from '@mcp-sidecar/protocol';
 
 import type { ClientCapabilities } from '../router/types.ts';
+import { isObject } from './envelope.ts';
 
 /** The server→client requests that become input requests, and the client capability each needs. */
 export const INPUT_CAPABILITY: Readonly<Record<string, keyof ClientCapabilities>> = {
@@ -65,9 +66,6 @@ export type Action =
 export type Retry = { readonly round: number; readonly inputResponses: unknown };
 
 export type RetryFault = 'replayed' | 'busy' | 'invalid-responses';
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `inputResponses` must be absent or an object whose every value is an object (mrtr.mdx: malformed → error). */
 export function validInputResponses(value: unknown): value is Record<string, Record<string, unknown>> | undefined {

@@ -5,11 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
-import type { BridgeConfig } from '@mcp-sidecar/contract';
-
-import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
-import type { UpstreamFactory, UpstreamPool } from '../upstream/pool.ts';
+import type { SessionManagerOptions } from '../session/session-manager.ts';
 import { Upstream, type UpstreamOptions } from '../upstream/upstream.ts';
 import { ModernCalls } from './calls.ts';
 import { type ModernLane, PooledLane, SharedLane } from './lanes.ts';
@@ -21,13 +17,8 @@ import { type EraDetector, modernHandshake } from './upstream-era.ts';
 /** HMAC-SHA256 keys shorter than its output weaken it (RFC 2104 §3). */
 export const MIN_STATE_KEY_BYTES = 32;
 
-export interface ModernParts {
-  readonly config: BridgeConfig;
-  readonly log: Logger;
-  readonly metrics: Metrics;
-  readonly shared?: Upstream;
-  readonly pool?: UpstreamPool;
-  readonly createUpstream: UpstreamFactory;
+/** What the session table is built from, and how a 2026-07-28 server's own upstream would be. */
+export interface ModernParts extends SessionManagerOptions {
   /** How the bridge's upstreams are made, for a 2026-07-28 server's own connection. */
   readonly upstreamOptions: Omit<UpstreamOptions, 'onEnded'>;
   /** Tells the server's era (--upstream-protocol; with auto, the first handshake's probe). */

@@ -42,43 +42,51 @@ export interface ModernLane {
   close(): Promise<void>;
 }
 
-export class SharedLane implements ModernLane {
-  readonly translates = true;
-  readonly #upstream: Upstream;
+/** A lane of one upstream serving every modern call (lending costs nothing); subclasses say what it was told. */
+export abstract class SingleUpstreamLane implements ModernLane {
+  abstract readonly translates: boolean;
+  protected readonly upstream: Upstream;
 
   constructor(upstream: Upstream) {
-    this.#upstream = upstream;
+    this.upstream = upstream;
   }
+
+  abstract initializeResult(): InitializeResult | undefined;
 
   get size(): number {
     return 0;
   }
 
-  initializeResult(): InitializeResult | undefined {
-    return this.#upstream.state === 'ready' ? this.#upstream.router.initializeResult : undefined;
-  }
-
   async whenReady(): Promise<InitializeResult | HttpRefusal> {
     const known = this.initializeResult();
     if (known) return known;
-    await this.#upstream.whenReady(READY_WAIT_MS);
-    return this.initializeResult() ?? refuse.upstreamNotReady(this.#upstream.lastError ?? 'it is still starting');
+    await this.upstream.whenReady(READY_WAIT_MS);
+    return this.initializeResult() ?? refuse.upstreamNotReady(this.upstream.lastError ?? 'it is still starting');
   }
 
   borrow(): ModernMember | Promise<ModernMember | HttpRefusal> {
-    if (this.#upstream.state === 'ready') return memberOf(this.#upstream);
-    return this.whenReady().then((ready) => (ready instanceof HttpRefusal ? ready : memberOf(this.#upstream)));
+    if (this.upstream.state === 'ready') return memberOf(this.upstream);
+    return this.whenReady().then((ready) => (ready instanceof HttpRefusal ? ready : memberOf(this.upstream)));
   }
 
   release(): void {}
 
   upstreams(): Iterable<Upstream> {
-    return [this.#upstream];
+    return [this.upstream];
   }
 
   watch(): void {}
 
   async close(): Promise<void> {}
+}
+
+/** Shared mode with a 2025-era server: the shared upstream (the session table owns and closes it). */
+export class SharedLane extends SingleUpstreamLane {
+  readonly translates = true;
+
+  initializeResult(): InitializeResult | undefined {
+    return this.upstream.state === 'ready' ? this.upstream.router.initializeResult : undefined;
+  }
 }
 
 export interface PooledLaneOptions {

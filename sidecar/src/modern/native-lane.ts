@@ -5,51 +5,35 @@
 
 import { HttpRefusal, refuse } from '../errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import { type LaneWatcher, type ModernLane, READY_WAIT_MS } from './lanes.ts';
-import { memberOf, type ModernMember } from './member.ts';
+import { type LaneWatcher, type ModernLane, READY_WAIT_MS, SingleUpstreamLane } from './lanes.ts';
+import type { ModernMember } from './member.ts';
 import { initializeLike } from './upstream-era.ts';
 
 type InitializeResult = Readonly<Record<string, unknown>>;
 
-export class NativeLane implements ModernLane {
+export class NativeLane extends SingleUpstreamLane {
   readonly translates = false;
-  readonly #upstream: Upstream;
   #discovered: InitializeResult | undefined;
 
   /** `make` builds the upstream, handing it the callback its handshake reports server/discover's answer to. */
   constructor(make: (onDiscover: (result: Record<string, unknown>) => void) => Upstream) {
-    this.#upstream = make((result) => (this.#discovered = initializeLike(result)));
-    void this.#upstream.keepRunning();
+    let discovered: (result: Record<string, unknown>) => void = () => undefined;
+    super(make((result) => discovered(result)));
+    discovered = (result) => (this.#discovered = initializeLike(result));
+    void this.upstream.keepRunning();
   }
 
-  get size(): number {
+  /** Its own connection: one upstream the bridge runs besides the 2025 ones. */
+  override get size(): number {
     return 1;
   }
 
   initializeResult(): InitializeResult | undefined {
-    return this.#upstream.state === 'ready' ? this.#discovered : undefined;
+    return this.upstream.state === 'ready' ? this.#discovered : undefined;
   }
 
-  async whenReady(): Promise<InitializeResult | HttpRefusal> {
-    if (this.#upstream.state !== 'ready') await this.#upstream.whenReady(READY_WAIT_MS);
-    return this.initializeResult() ?? refuse.upstreamNotReady(this.#upstream.lastError ?? 'it is still starting');
-  }
-
-  borrow(): ModernMember | Promise<ModernMember | HttpRefusal> {
-    if (this.#upstream.state === 'ready') return memberOf(this.#upstream);
-    return this.whenReady().then((ready) => (ready instanceof HttpRefusal ? ready : memberOf(this.#upstream)));
-  }
-
-  release(): void {}
-
-  upstreams(): Iterable<Upstream> {
-    return [this.#upstream];
-  }
-
-  watch(): void {}
-
-  close(): Promise<void> {
-    return this.#upstream.close();
+  override close(): Promise<void> {
+    return this.upstream.close();
   }
 }
 

@@ -17,6 +17,9 @@ const PROGRAMS_APART = { group: ['**/sidecar/**', '**/webhook/**'], message: 'Pr
 const PURE = [
   'sidecar/src/router/**/*.ts',
   'sidecar/src/era/**/*.ts',
+  'sidecar/src/identity/{xfcc,certificate,identity,cidr}.ts',
+  'sidecar/src/policy/{policy,glob,document,access}.ts',
+  'sidecar/src/tracing/{attributes,enabled}.ts',
   'sidecar/src/context.ts',
   'sidecar/src/errors.ts',
   'sidecar/src/version.ts',

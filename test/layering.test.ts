@@ -30,6 +30,9 @@ const PACKAGES: Record<string, string> = {
 const PURE = [
   /^sidecar\/src\/router\//,
   /^sidecar\/src\/era\//,
+  /^sidecar\/src\/identity\/(xfcc|certificate|identity|cidr)\.ts$/,
+  /^sidecar\/src\/policy\/(policy|glob|document|access)\.ts$/,
+  /^sidecar\/src\/tracing\/(attributes|enabled)\.ts$/,
   /^sidecar\/src\/(context|errors|version)\.ts$/,
   /^webhook\/src\/version\.ts$/,
   /^webhook\/src\/core\//,

@@ -10,7 +10,8 @@ import { type BridgeConfig, upstreamSpec, type UpstreamSpec } from '@mcp-sidecar
 import { createAdminServer } from './admin/admin-server.ts';
 import { healthOf } from './health.ts';
 import type { HttpDeps } from './http/deps.ts';
-import { createListener } from './http/listener.ts';
+import { type Edges, startEdges } from './edges.ts';
+import { createListener, type McpServer, reloadTls } from './http/listener.ts';
 import { createMcpHandler } from './http/server.ts';
 import { requestStages } from './http/stages/index.ts';
 import type { Logger } from './log.ts';
@@ -35,25 +36,33 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** Starts a bridge in front of the upstream that `--upstream` names, or the command after `--`. */
+/**
+ * Starts a bridge in front of the upstream that `--upstream` names, or the command after `--`. Throws SetupError when
+ * a file the configuration names (certificates, tokens, JWKS, policy) cannot be used.
+ */
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
+  let url = '';
+  const edges = await startEdges(config, () => url, log);
   const upstream = upstreamSpec(config.upstream, command);
-  const { sessions, metrics, parts, deps, admin } = await assemble(config, upstream, log);
-  const mcpServer = createListener(createMcpHandler(deps, requestStages(config)));
+  const { sessions, metrics, parts, deps, admin } = await assemble(config, upstream, log, edges.identity.metadata);
+  const stages = requestStages(config, { identity: edges.identity.settings, tracing: edges.tracing?.stage });
+  const mcpServer = createListener(createMcpHandler(deps, stages), edges.tls);
+  edges.onTlsChange = (contents) => reloadTls(mcpServer, contents, edges.tls!);
   const [mcpAddress, adminAddress] = await Promise.all([
     listen(mcpServer, config.port, config.host),
     listen(admin, config.adminPort, config.adminHost),
   ]);
+  url = `${edges.tls ? 'https' : 'http'}://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`;
   void parts.shared?.keepRunning();
   parts.pool?.fill();
   sessions.startTicking();
   deps.modern.startTicking(MODERN_TICK_MS, config.sseKeepalive, KEEPALIVE_COMMENT);
   return {
-    url: `http://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`,
+    url,
     adminUrl: `http://${hostForUrl(config.adminHost)}:${adminAddress.port}`,
     metrics,
     sessions,
-    close: () => shutdown({ config, log, deps, mcpServer, adminServer: admin, ...parts }),
+    close: () => shutdown({ config, log, deps, mcpServer, adminServer: admin, edges, ...parts }),
   };
 }
 
@@ -63,7 +72,7 @@ interface UpstreamParts {
 }
 
 /** Builds the object graph, each part from the ones before it: upstreams, the session table, health, metrics. */
-async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger) {
+async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metadata: HttpDeps['metadata']) {
   const metrics = new Metrics();
   const detector = new EraDetector(config.upstreamProtocol, log);
   const upstreamOptions = upstreamOptionsOf(config, upstream, log, metrics, detector);
@@ -74,7 +83,16 @@ async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logge
       : { pool: new UpstreamPool(createUpstream, config.poolMin, log) };
   const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
   const modern = await modernService({ config, log, metrics, ...parts, createUpstream, upstreamOptions, detector });
-  const deps: HttpDeps = { config, sessions, modern, metrics, log, legacyWaiting: new Map(), draining: false };
+  const deps: HttpDeps = {
+    config,
+    sessions,
+    modern,
+    metrics,
+    log,
+    metadata,
+    legacyWaiting: new Map(),
+    draining: false,
+  };
   const health = healthOf({ config, upstream, sessions, modern, ...parts, isDraining: () => deps.draining });
   metrics.observe({
     sessions: () => sessions.size,
@@ -106,7 +124,7 @@ function upstreamOptionsOf(
   return { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics, handshake };
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+function listen(server: McpServer, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -128,8 +146,9 @@ interface ShutdownParts extends UpstreamParts {
   readonly config: BridgeConfig;
   readonly log: Logger;
   readonly deps: HttpDeps;
-  readonly mcpServer: Server;
+  readonly mcpServer: McpServer;
   readonly adminServer: Server;
+  readonly edges: Edges;
 }
 
 async function shutdown(parts: ShutdownParts): Promise<void> {
@@ -152,4 +171,6 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
   parts.mcpServer.closeAllConnections();
   parts.adminServer.close();
   parts.adminServer.closeAllConnections();
+  // Last: the spans of the requests that just finished are exported too.
+  await parts.edges.close();
 }

@@ -49,6 +49,10 @@ export const ERRORS = {
   shutting_down: http(503, 'The bridge is shutting down and opens no new sessions (Retry-After: 1).'),
   too_many_sessions: http(503, '--max-sessions sessions are open (Retry-After: 5).'),
   upstream_not_ready: http(503, 'The shared MCP server did not get ready in time (Retry-After: 2).'),
+  unauthorized: http(401, 'No certificate, mesh identity or bearer token, and --auth requires one (WWW-Authenticate).'),
+  invalid_token: http(401, 'The bearer token failed verification: expired, wrong audience or issuer, unknown key…'),
+  auth_unavailable: http(503, 'The bearer token could not be checked: the JWKS could not be fetched (Retry-After: 5).'),
+  bad_forwarded_identity: http(400, 'A trusted proxy sent an x-forwarded-client-cert the bridge cannot read.'),
   internal_error: http(500, 'The bridge failed to handle the request; its logs say why.', ERROR_CODES.internalError),
   modern_not_request: http(
     400,
@@ -117,6 +121,7 @@ export const ERRORS = {
     'To the server: a 2026-07-28 client can be asked for input only during tools/call, prompts/get, resources/read.',
   ),
   input_abandoned: rpc('To the server: the 2026-07-28 client closed or cancelled the request the input was for.'),
+  access_denied: rpc('The access policy (--policy) does not let this caller use the tool, prompt or resource.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -313,9 +318,32 @@ export const refuse = {
     new HttpRefusal('upstream_not_ready', `Service Unavailable: the MCP server is not ready (${why}); retry shortly`, {
       'retry-after': '2',
     }),
+  unauthorized: (metadataUrl: string) =>
+    new HttpRefusal(
+      'unauthorized',
+      'Unauthorized: send Authorization: Bearer <token>, or connect with a client certificate; the resource metadata says how to get a token',
+      { 'www-authenticate': `Bearer resource_metadata="${metadataUrl}"` },
+    ),
+  invalidToken: (reason: string, metadataUrl: string) =>
+    new HttpRefusal('invalid_token', `Unauthorized: ${reason}; get a new token and retry`, {
+      'www-authenticate': `Bearer error="invalid_token", error_description="${headerText(reason)}", resource_metadata="${metadataUrl}"`,
+    }),
+  authUnavailable: (reason: string) =>
+    new HttpRefusal('auth_unavailable', `Service Unavailable: ${reason}; retry shortly`, { 'retry-after': '5' }),
+  forwardedIdentity: (problem: string) =>
+    new HttpRefusal(
+      'bad_forwarded_identity',
+      `Bad Request: the x-forwarded-client-cert header from a --trusted-proxies peer cannot be read (${problem}); check the proxy's forward_client_cert_details`,
+    ),
   internal: () =>
     new HttpRefusal('internal_error', 'Internal Server Error: mcp-sidecar failed to handle the request; see its logs'),
 };
+
+/** A quoted-string of a header (RFC 9110) holds no `"` or `\`, and nothing outside printable ASCII. */
+const headerText = (text: string): string => text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+
+/** A problem with the bridge's own set-up found at start-up (files, keys, policy): exit 2 with this one line. */
+export class SetupError extends Error {}
 
 /** The message of anything thrown. */
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -382,6 +410,12 @@ export const fail = {
     new RpcFailure(
       'capability_missing',
       `the 2026-07-28 request this is for did not declare the "${capability}" capability in its _meta, so its client cannot answer ${method}`,
+    ),
+  accessDenied: (what: string, caller: string, reason: string) =>
+    new RpcFailure(
+      'access_denied',
+      `mcp-sidecar's access policy does not let ${caller} use ${what}: ${reason}. It was not sent to the MCP server; ` +
+        'ask the operator to change the policy, or use a tool from your tools/list',
     ),
   capabilityMissing: (method: string, capability: string) =>
     new RpcFailure(

@@ -5,7 +5,7 @@ import { describeUpstream, parseBridgeCli, renderHelp, upstreamSpec } from '@mcp
 
 import { startBridge } from './bridge.ts';
 import { createLogger } from './log.ts';
-import { errorText } from './errors.ts';
+import { errorText, SetupError } from './errors.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
 const cli = parseBridgeCli(process.argv.slice(2), process.env);
@@ -49,6 +49,11 @@ try {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } catch (error) {
+  if (error instanceof SetupError) {
+    // A file the options name cannot be used: like a bad option, one line and exit 2.
+    process.stderr.write(`mcp-sidecar: ${error.message}\n`);
+    process.exit(2);
+  }
   log.fatal({ err: error }, `could not start: ${errorText(error)}`);
   process.exit(1);
 }

@@ -73,6 +73,12 @@ export class Metrics {
     'Messages the bridge could not deliver, by reason (each one is also logged).',
     ['reason'],
   );
+  readonly policyDenials = counter(
+    this.registry,
+    'mcp_sidecar_policy_denials_total',
+    'Requests the access policy refused before they reached the server, by kind (tool, prompt, resource).',
+    ['kind'],
+  );
   readonly requests = counter(
     this.registry,
     'mcp_sidecar_requests_total',

@@ -19,6 +19,7 @@ const contextOf = (sink: Stream, sessionId: string): RequestContext<Stream> => (
   protocolVersion: '2025-11-25',
   sessionId,
   identity: ANONYMOUS,
+  access: undefined,
   trace: NO_TRACE,
   sink,
 });

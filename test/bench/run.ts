@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { USAGE, parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { installCleanup, isStopping, processesCarrying, sweepStrays } from './proc-group.ts';
+import { startExtras } from './extras.ts';
 import { NOISY_LOAD, idleCheck, machineInfo, printTables, writeResults } from './report.ts';
 import { idleSessions, newSessions, openBenchSession, throughput } from './scenarios.ts';
 import { startTarget, stopTarget } from './target-process.ts';
@@ -171,7 +172,8 @@ async function prepare(options: BenchOptions) {
   const busyBeforeStart = await idleCheck();
   if (busyBeforeStart > NOISY_LOAD)
     log(`machine ${Math.round(busyBeforeStart * 100)}% busy before start: expect noise`);
-  const run: RunContext = { marker, logDir, maxSessions: options.idleSessions + 64 };
+  const extras = await startExtras(logDir);
+  const run: RunContext = { marker, logDir, maxSessions: options.idleSessions + 64, extras };
   return { run, stamp, machine: { ...machineInfo(), busyBeforeStart } };
 }
 
@@ -196,6 +198,8 @@ async function main(): Promise<number> {
   const results = entries.map((entry) => entry.result);
   const strays = sweepStrays(run.marker);
   if (strays > 0) log(`killed ${strays} stray process(es) left behind by targets`);
+  await run.extras.close();
+  if (options.only.includes('sidecar-traced')) log(`OTLP sink: ${run.extras.exports()} span exports received`);
   printTables(results, options);
   const finishedAt = new Date().toISOString();
   const document = { startedAt, finishedAt, marker: run.marker, options, baseline, machine, strays, results };

@@ -183,3 +183,30 @@ export function baselineTable(results: TargetResult[], connections: number[]): s
     rows,
   );
 }
+
+/** The cost of a feature, read against the plain shared bridge of the same run: calls/s and CPU per call. */
+export function featureTable(results: TargetResult[], connections: number[]): string | undefined {
+  const plain = results.find((t) => t.id === 'sidecar-shared');
+  const rows: Row[] = [];
+  for (const id of ['sidecar-tls', 'sidecar-traced'] as const) {
+    const t = results.find((r) => r.id === id);
+    if (!plain || !t) continue;
+    for (const c of connections) {
+      const [a, b] = [runAt(t, c), runAt(plain, c)];
+      if (!a || !b) continue;
+      rows.push({
+        label: `${t.label}, ${c} conn`,
+        cells: [int(a.callsPerSecond), int(b.callsPerSecond), ratio(a.callsPerSecond, b.callsPerSecond)].concat([
+          fixed(a.cpuMsPerCall, 3),
+          fixed(b.cpuMsPerCall, 3),
+        ]),
+      });
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return render(
+    'Feature cost against mcp-sidecar shared (same run, interleaved rounds)',
+    ['calls/s', 'plain calls/s', '÷ plain', 'CPU ms/call', 'plain CPU ms/call'],
+    rows,
+  );
+}

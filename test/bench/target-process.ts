@@ -5,6 +5,7 @@ import { delimiter, join } from 'node:path';
 import { McpHttpClient, httpStatus } from './mcp-client.ts';
 import { spawnGroup, stopGroup } from './proc-group.ts';
 import type { Group } from './proc-group.ts';
+import type { BenchExtras } from './extras.ts';
 import { BENCH_DIR, REPO_ROOT, freePort } from './targets.ts';
 import type { TargetDef } from './targets.ts';
 
@@ -14,7 +15,7 @@ export class NotAvailable extends Error {
   override name = 'NotAvailable';
 }
 
-export type RunContext = { marker: string; logDir: string; maxSessions: number };
+export type RunContext = { marker: string; logDir: string; maxSessions: number; extras: BenchExtras };
 
 export type RunningTarget = {
   def: TargetDef;
@@ -48,13 +49,17 @@ export async function startTarget(def: TargetDef, run: RunContext): Promise<Runn
   if (missing) throw new NotAvailable(missing);
   const [port, adminPort] = [await freePort(), await freePort()];
   const echo = [process.execPath, join(BENCH_DIR, 'echo-server.ts'), '--bench-run', run.marker];
-  const { command, args } = def.launch({ port, adminPort, echo, maxSessions: run.maxSessions });
+  const { tls, otlpEndpoint } = run.extras;
+  const { command, args, env } = def.launch({ port, adminPort, echo, maxSessions: run.maxSessions, tls, otlpEndpoint });
   const logPath = join(run.logDir, `${def.id}.log`);
   const logFd = openSync(logPath, 'w');
   const started = performance.now();
-  const group = spawnGroup(def.id, command, args, { env: childEnv(run.marker), stdio: ['pipe', logFd, logFd] });
+  const group = spawnGroup(def.id, command, args, {
+    env: { ...childEnv(run.marker), ...env },
+    stdio: ['pipe', logFd, logFd],
+  });
   closeSync(logFd); // the child has its own copy
-  const url = `http://127.0.0.1:${port}/mcp`;
+  const url = `${def.scheme ?? 'http'}://127.0.0.1:${port}/mcp`;
   const adminUrl = def.readiness === 'readyz' ? `http://127.0.0.1:${adminPort}` : undefined;
   const target: RunningTarget = { def, group, url, adminUrl, logPath, client: new McpHttpClient(url), startupMs: 0 };
   try {

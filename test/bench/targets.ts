@@ -14,8 +14,11 @@ export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
 export const SIDECAR_ENTRY = process.env['BENCH_SIDECAR_ENTRY'] ?? join(REPO_ROOT, 'sidecar', 'dist', 'main.js');
 
 type SidecarId = 'sidecar-shared' | 'sidecar-per-session';
+/** Shared mode with one feature on: TLS on the MCP port, or tracing at 100 % sampling to a local OTLP sink. */
+type FeatureId = 'sidecar-tls' | 'sidecar-traced';
 /** `…@base`: the same bridge built from the --baseline revision. */
-export type TargetId = 'bare' | SidecarId | `${SidecarId}-2026` | `${SidecarId}@base` | 'supergateway' | 'mcp-proxy';
+export type TargetId =
+  'bare' | SidecarId | `${SidecarId}-2026` | FeatureId | `${SidecarId}@base` | 'supergateway' | 'mcp-proxy';
 export type TargetKind = 'bare' | 'ours' | 'peer';
 
 export type LaunchContext = {
@@ -24,9 +27,12 @@ export type LaunchContext = {
   /** argv of the echo server, absolute paths, ending in the run marker. */
   echo: string[];
   maxSessions: number;
+  /** The feature rows' certificate files and OTLP sink (extras.ts). */
+  tls: { cert: string; key: string };
+  otlpEndpoint: string;
 };
 
-export type Launch = { command: string; args: string[] };
+export type Launch = { command: string; args: string[]; env?: Record<string, string> };
 
 export type TargetDef = {
   id: TargetId;
@@ -34,6 +40,8 @@ export type TargetDef = {
   kind: TargetKind;
   /** ours: GET /readyz on the admin port; everyone else: a successful initialize on /mcp. */
   readiness: 'readyz' | 'initialize';
+  /** https for a target serving TLS (wrk and the bench client then speak TLS; the certificate is not checked). */
+  scheme?: 'https';
   /** Why the target cannot be started at all (checked before spawning), or undefined. */
   missing: () => string | undefined;
   launch: (ctx: LaunchContext) => Launch;
@@ -47,6 +55,8 @@ export const TARGET_IDS: TargetId[] = [
   'sidecar-shared-2026',
   'sidecar-per-session',
   'sidecar-per-session-2026',
+  'sidecar-tls',
+  'sidecar-traced',
   'sidecar-shared@base',
   'sidecar-per-session@base',
   'supergateway',
@@ -148,11 +158,38 @@ const mcpProxy: TargetDef = {
   }),
 };
 
+/** The shared bridge with one feature on, to read its cost against `sidecar-shared` in the same run. */
+function feature(id: FeatureId): TargetDef {
+  const plain = sidecar('shared');
+  const tls = id === 'sidecar-tls';
+  return {
+    ...plain,
+    id,
+    label: tls ? 'mcp-sidecar shared, TLS' : 'mcp-sidecar shared, traced 100 %',
+    ...(tls ? { scheme: 'https' as const } : {}),
+    launch: (ctx) => {
+      const launch = plain.launch(ctx);
+      const split = launch.args.indexOf('--');
+      if (tls) {
+        const args = [...launch.args.slice(0, split), '--tls-cert', ctx.tls.cert, '--tls-key', ctx.tls.key];
+        return { ...launch, args: [...args, ...launch.args.slice(split)] };
+      }
+      const env = {
+        OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint,
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_SERVICE_NAME: 'mcp-sidecar-bench',
+      };
+      return { ...launch, env };
+    },
+  };
+}
+
 /** Every target, in table order; the @base rows only when a baseline build is given. */
 export function targetsFor(baseline: OtherBuild | undefined): TargetDef[] {
   const base = baseline ? [sidecar('shared', baseline), sidecar('per-session', baseline)] : [];
   const modern = [sidecar('shared', undefined, '2026-07-28'), sidecar('per-session', undefined, '2026-07-28')];
-  return [bare, sidecar('shared'), sidecar('per-session'), ...modern, ...base, supergateway, mcpProxy];
+  const features = [feature('sidecar-tls'), feature('sidecar-traced')];
+  return [bare, sidecar('shared'), sidecar('per-session'), ...modern, ...features, ...base, supergateway, mcpProxy];
 }
 
 /** A loopback port that was free a moment ago (the usual bind-to-0 trick; the tiny race is acceptable here). */

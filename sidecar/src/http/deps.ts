@@ -18,6 +18,8 @@ export interface HttpDeps {
   readonly log: Logger;
   /** Legacy SSE connections opened with GET /sse that have not sent initialize yet, by session id. */
   readonly legacyWaiting: Map<string, LegacyStream>;
+  /** With --auth token|jwt: the RFC 9728 protected-resource metadata document. */
+  readonly metadata: (() => Record<string, unknown>) | undefined;
   /** Set on SIGTERM: new sessions are refused while in-flight requests finish. */
   draining: boolean;
 }

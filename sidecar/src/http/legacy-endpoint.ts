@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClassifiedMessage } from '@mcp-sidecar/protocol';
 
 import { refuse } from '../errors.ts';
+import { principalOf } from '../identity/identity.ts';
 import { LegacyStream } from '../session/legacy-stream.ts';
 import { namedEvent, startSse } from '../session/sse.ts';
 import { readMessage } from './body.ts';
@@ -20,12 +21,12 @@ import { requestContext } from './request-context.ts';
 export const LEGACY_SSE_PATH = '/sse';
 export const LEGACY_MESSAGES_PATH = '/messages';
 
-export function handleLegacySse(deps: HttpDeps, { req, res }: Exchange): void {
+export function handleLegacySse(deps: HttpDeps, { req, res, identity }: Exchange): void {
   if (req.method !== 'GET') return refuseWith(res, refuse.methodNotAllowed('open the stream with GET', 'GET'));
   const refusal = checkGetAccept(req.headers.accept);
   if (refusal) return refuseWith(res, refusal);
   const id = randomUUID();
-  const stream = new LegacyStream(res);
+  const stream = new LegacyStream(res, principalOf(identity));
   deps.legacyWaiting.set(id, stream);
   startSse(res, {}, true);
   res.write(namedEvent('endpoint', `${LEGACY_MESSAGES_PATH}?sessionId=${id}`));
@@ -52,13 +53,13 @@ export async function handleLegacyMessage(deps: HttpDeps, exchange: Exchange): P
   if (message.kind === 'request' && message.message.method === 'initialize') {
     return legacyInitialize(deps, exchange, id, message);
   }
-  const session = deps.sessions.get(id);
+  const session = deps.sessions.find(id, exchange.identity);
   if (!session?.legacy) {
     const detail = `session ${id} does not exist or has ended; reconnect to ${LEGACY_SSE_PATH}`;
     return refuseWith(res, refuse.legacySessionNotFound(detail));
   }
   const fields = { era: 'legacy-session', protocolVersion: session.protocolVersion, sessionId: id } as const;
-  session.forward(requestContext(exchange, { ...fields, sink: session.legacy }), message);
+  session.forward(requestContext(exchange, { ...fields, sink: session.legacy }, message), message);
   replyEmpty(res, 202);
 }
 
@@ -70,7 +71,7 @@ async function legacyInitialize(
   initialize: ClassifiedMessage & { kind: 'request' },
 ): Promise<void> {
   const legacy = deps.legacyWaiting.get(id);
-  if (!legacy) {
+  if (!legacy || legacy.principal !== principalOf(exchange.identity)) {
     const detail = `no open SSE stream for session ${id}; connect to ${LEGACY_SSE_PATH} first`;
     return refuseWith(exchange.res, refuse.legacySessionNotFound(detail));
   }

@@ -64,13 +64,13 @@ async function handlePost(deps: HttpDeps, exchange: Exchange): Promise<void> {
   const session = findSession(deps, exchange);
   if (!session) return;
   if (message.kind !== 'request') {
-    session.forward(contextIn(exchange, era, session, NO_ANSWER), message);
+    session.forward(contextIn(exchange, era, session, message, NO_ANSWER), message);
     return replyEmpty(res, 202);
   }
   const method = message.message.method;
   deps.metrics.countRequest(era, method);
   const stream = session.respond(res, {}, (done) => observe(deps, method, done));
-  session.forward(contextIn(exchange, era, session, stream), message);
+  session.forward(contextIn(exchange, era, session, message, stream), message);
 }
 
 /** The request's era, decided once from its headers and body (era/classify.ts). */
@@ -84,8 +84,9 @@ function eraOf({ req }: Exchange, message: ClassifiedMessage): Era {
   });
 }
 
-function contextIn(exchange: Exchange, era: Era, session: Session, sink: ResponseSink) {
-  return requestContext(exchange, { era, protocolVersion: session.protocolVersion, sessionId: session.id, sink });
+function contextIn(exchange: Exchange, era: Era, session: Session, message: ClassifiedMessage, sink: ResponseSink) {
+  const fields = { era, protocolVersion: session.protocolVersion, sessionId: session.id, sink };
+  return requestContext(exchange, fields, message);
 }
 
 function initialize(deps: HttpDeps, exchange: Exchange, initialize: ClassifiedMessage & { kind: 'request' }) {
@@ -147,8 +148,11 @@ function handleDelete(deps: HttpDeps, exchange: Exchange): void {
   replyEmpty(exchange.res, 200);
 }
 
-/** The session named by Mcp-Session-Id; answers 400 when the header is missing and 404 when it is unknown. */
-function findSession(deps: HttpDeps, { req, res }: Exchange): Session | undefined {
+/**
+ * The session named by Mcp-Session-Id; answers 400 when the header is missing and 404 when it is unknown, or was
+ * opened by another caller (a session belongs to the identity that opened it).
+ */
+function findSession(deps: HttpDeps, { req, res, identity }: Exchange): Session | undefined {
   const id = req.headers['mcp-session-id'];
   if (typeof id !== 'string' || id === '') {
     refuseWith(
@@ -157,7 +161,7 @@ function findSession(deps: HttpDeps, { req, res }: Exchange): Session | undefine
     );
     return undefined;
   }
-  const session = deps.sessions.get(id);
+  const session = deps.sessions.find(id, identity);
   if (session?.transport === 'streamable') return session;
   refuseWith(res, refuse.sessionNotFound(id));
   return undefined;

@@ -4,10 +4,10 @@
 
 import { type ClassifiedMessage, exactId, type JsonRpcRequest } from '@mcp-sidecar/protocol';
 
+import type { ResponseSink } from '../context.ts';
 import { MODERN_PROTOCOL_VERSION } from '../era/classify.ts';
 import { validateModernRequest } from '../era/validate.ts';
 import { HttpRefusal, refuse } from '../errors.ts';
-import type { ModernCall } from '../modern/call.ts';
 import type { HttpDeps } from './deps.ts';
 import type { Exchange } from './pipeline.ts';
 import { refuseWith, replyEmpty } from './replies.ts';
@@ -46,8 +46,9 @@ function serve(
     res.end(body);
     return;
   }
-  const context = (sink: ModernCall) =>
-    requestContext(exchange, { era: 'modern', protocolVersion: MODERN_PROTOCOL_VERSION, sessionId: undefined, sink });
+  const fields = { era: 'modern', protocolVersion: MODERN_PROTOCOL_VERSION, sessionId: undefined } as const;
+  const context = (sink: ResponseSink) =>
+    requestContext(exchange, { ...fields, sink }, { kind: 'request', message: request });
   const served = { res, request, envelope, context };
   if (request.method !== 'subscriptions/listen') return modern.call(served);
   const refusal = modern.listen(served);

@@ -32,7 +32,11 @@ export async function openAndForward(
   const request: JsonRpcRequest = open.initialize.message;
   const opened = deps.draining
     ? refuse.shuttingDown()
-    : await deps.sessions.open(open.transport, request, { id: open.id, legacy: open.legacy });
+    : await deps.sessions.open(open.transport, request, {
+        id: open.id,
+        legacy: open.legacy,
+        identity: exchange.identity,
+      });
   if (opened instanceof HttpRefusal) {
     refuseWith(exchange.res, opened, exactId(request));
     return undefined;
@@ -44,6 +48,6 @@ export async function openAndForward(
     sessionId: opened.id,
     sink,
   } as const;
-  opened.forward(requestContext(exchange, fields), open.initialize);
+  opened.forward(requestContext(exchange, fields, open.initialize), open.initialize);
   return opened;
 }

@@ -5,7 +5,16 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { ANONYMOUS, type Identity, NO_TRACE, type TraceHandle } from '../context.ts';
+import type { ClassifiedMessage } from '@mcp-sidecar/protocol';
+
+import {
+  type Access,
+  ANONYMOUS,
+  type Identity,
+  type RequestContext,
+  type ResponseSink,
+  type TraceHandle,
+} from '../context.ts';
 import type { HttpRefusal } from '../errors.ts';
 
 /** The paths the bridge serves: the Streamable HTTP endpoint and the legacy HTTP+SSE pair. */
@@ -19,7 +28,19 @@ export interface Exchange {
   readonly query: string;
   /** Who is calling; stages that verify a caller replace the anonymous default. */
   identity: Identity;
-  trace: TraceHandle;
+  /** What the caller may use (--policy); undefined without a policy. */
+  access: Access | undefined;
+  /** Set by the tracing stage when tracing is on: starts the spans of the message this exchange carries. */
+  tracer: MessageTracer | undefined;
+}
+
+/** Tracing at the edge: one SERVER span per client message, ended when the answer goes out. */
+export interface MessageTracer {
+  start(
+    message: ClassifiedMessage,
+    ctx: Omit<RequestContext, 'trace'>,
+    exchange: Exchange,
+  ): { readonly trace: TraceHandle; readonly sink: ResponseSink };
 }
 
 export interface Stage {
@@ -28,7 +49,7 @@ export interface Stage {
 }
 
 export function exchangeOf(req: IncomingMessage, res: ServerResponse, endpoint: EndpointName, query: string): Exchange {
-  return { req, res, endpoint, query, identity: ANONYMOUS, trace: NO_TRACE };
+  return { req, res, endpoint, query, identity: ANONYMOUS, access: undefined, tracer: undefined };
 }
 
 /** Runs the stages in order; the first refusal wins. Synchronous as long as every stage is. */

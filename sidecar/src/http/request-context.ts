@@ -1,7 +1,11 @@
-// Makes a request's context at the HTTP edge, from what the pipeline learned about the exchange and what the
-// endpoint decided (era, version, session, answer stream).
+// Makes a request's context at the HTTP edge, from what the pipeline learned about the exchange (caller, access,
+// tracer) and what the endpoint decided (era, version, session, answer stream). The answer stream is wrapped here
+// when the caller sees filtered lists (--policy) or the request is traced (the spans end with the answer).
+
+import type { ClassifiedMessage } from '@mcp-sidecar/protocol';
 
 import type { Era, RequestContext, ResponseSink } from '../context.ts';
+import { NO_TRACE } from '../context.ts';
 import type { Exchange } from './pipeline.ts';
 
 export interface ContextFields {
@@ -11,6 +15,13 @@ export interface ContextFields {
   readonly sink: ResponseSink;
 }
 
-export function requestContext(exchange: Exchange, fields: ContextFields): RequestContext {
-  return { ...fields, identity: exchange.identity, trace: exchange.trace };
+export function requestContext(exchange: Exchange, fields: ContextFields, message: ClassifiedMessage): RequestContext {
+  const { identity, access, tracer } = exchange;
+  const method = message.kind === 'response' ? undefined : message.message.method;
+  let sink = fields.sink;
+  if (access && method !== undefined && message.kind === 'request') sink = access.filtering(method, sink);
+  const base = { ...fields, sink, identity, access, trace: NO_TRACE };
+  if (!tracer || method === undefined) return base;
+  const traced = tracer.start(message, base, exchange);
+  return { ...base, sink: traced.sink, trace: traced.trace };
 }

@@ -10,6 +10,7 @@ import { handleLegacyMessage, handleLegacySse, LEGACY_MESSAGES_PATH, LEGACY_SSE_
 import { handleMcp } from './mcp-endpoint.ts';
 import { type EndpointName, type Exchange, exchangeOf, runStages, type Stage } from './pipeline.ts';
 import { refuseWith } from './replies.ts';
+import { isMetadataPath, serveMetadata } from './resource-metadata.ts';
 
 type Endpoint = (deps: HttpDeps, exchange: Exchange) => void | Promise<void>;
 
@@ -39,7 +40,10 @@ async function handle(deps: HttpDeps, stages: readonly Stage[], req: IncomingMes
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   const endpoint = endpointOf(path, deps.config.path);
-  if (!endpoint) return refuseWith(res, refuse.unknownPath(deps.config.path, LEGACY_SSE_PATH));
+  if (!endpoint) {
+    if (deps.metadata && isMetadataPath(path, deps.config.path)) return serveMetadata(req, res, deps.metadata());
+    return refuseWith(res, refuse.unknownPath(deps.config.path, LEGACY_SSE_PATH));
+  }
   const exchange = exchangeOf(req, res, endpoint, queryAt === -1 ? '' : url.slice(queryAt + 1));
   const outcome = runStages(stages, exchange);
   const refusal = outcome instanceof Promise ? await outcome : outcome;

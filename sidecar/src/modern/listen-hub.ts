@@ -8,14 +8,13 @@ import type { ServerResponse } from 'node:http';
 
 import { exactId, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '@mcp-sidecar/protocol';
 
-import type { ResponseSink } from '../context.ts';
+import type { RequestContext, ResponseSink } from '../context.ts';
 import { acknowledgement, closingResult, honoured, type SubscriptionFilter, tagged, wants } from '../era/listen.ts';
 import { type HttpRefusal, refuse } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { sseEvent, startSse } from '../session/sse.ts';
 import type { Route, Upstream, UpstreamSessionOwner } from '../upstream/upstream.ts';
 import type { LaneWatcher, ModernLane } from './lanes.ts';
-import { MODERN_CONTEXT } from './member.ts';
 
 const NO_CAPABILITIES = { sampling: false, elicitation: false, roots: false };
 const DISCARD: ResponseSink = { deliver: () => undefined, end: () => undefined };
@@ -26,13 +25,16 @@ class Subscriber implements UpstreamSessionOwner {
   readonly #res: ServerResponse;
   readonly #routes = new Map<Upstream, Route>();
   readonly #name: string;
+  /** The listen request's context (its caller, what the access policy lets it see), for the subscribes it sends. */
+  readonly #context: RequestContext;
   #open = true;
 
-  constructor(id: JsonRpcId, filter: SubscriptionFilter, res: ServerResponse, name: string) {
+  constructor(id: JsonRpcId, filter: SubscriptionFilter, res: ServerResponse, name: string, context: RequestContext) {
     this.#id = id;
     this.#filter = filter;
     this.#res = res;
     this.#name = name;
+    this.#context = context;
     startSse(res, {}, false);
     res.write(sseEvent(undefined, JSON.stringify(acknowledgement(id, filter))));
   }
@@ -44,7 +46,7 @@ class Subscriber implements UpstreamSessionOwner {
     this.#routes.set(upstream, route);
     for (const [index, uri] of (this.#filter.resourceSubscriptions ?? []).entries()) {
       const message: JsonRpcRequest = { jsonrpc: '2.0', id: index, method: 'resources/subscribe', params: { uri } };
-      upstream.fromClient(route, { ...MODERN_CONTEXT, sink: DISCARD }, { kind: 'request', message });
+      upstream.fromClient(route, this.#context, { kind: 'request', message });
     }
   }
 
@@ -100,13 +102,14 @@ export class ListenHub implements LaneWatcher {
     res: ServerResponse,
     request: JsonRpcRequest,
     filter: SubscriptionFilter,
-    capabilities: Readonly<Record<string, unknown>>,
+    from: { capabilities: Readonly<Record<string, unknown>>; context: (sink: ResponseSink) => RequestContext },
   ): HttpRefusal | undefined {
     if (this.#subscribers.size >= this.#max) return refuse.tooManySubscriptions(this.#max);
     // A 2026-07-28 server has no resources/subscribe: the bridge relays its list changes only (its own listen).
-    const agreed = honoured(filter, capabilities);
+    const agreed = honoured(filter, from.capabilities);
     const relayed = this.#lane.translates ? agreed : { ...agreed, resourceSubscriptions: undefined };
-    const subscriber = new Subscriber(exactId(request), relayed, res, `listen:${this.#next++}`);
+    const name = `listen:${this.#next++}`;
+    const subscriber = new Subscriber(exactId(request), relayed, res, name, from.context(DISCARD));
     this.#subscribers.add(subscriber);
     this.#metrics.listenStarted.inc();
     res.once('close', () => {

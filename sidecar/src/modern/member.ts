@@ -20,6 +20,7 @@ export const MODERN_CONTEXT: RequestContext = Object.freeze({
   protocolVersion: MODERN_PROTOCOL_VERSION,
   sessionId: undefined,
   identity: ANONYMOUS,
+  access: undefined,
   trace: NO_TRACE,
   sink: NO_ANSWER,
 });

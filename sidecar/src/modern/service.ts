@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 
 import { exactId, type JsonRpcId, type JsonRpcRequest } from '@mcp-sidecar/protocol';
 
-import type { RequestContext } from '../context.ts';
+import type { RequestContext, ResponseSink } from '../context.ts';
 import { BRIDGE_SUPPORTED_VERSIONS } from '../era/classify.ts';
 import { type Envelope, stripEnvelope } from '../era/envelope.ts';
 import { readFilter } from '../era/listen.ts';
@@ -34,8 +34,8 @@ export interface ModernRequest {
   readonly res: ServerResponse;
   readonly request: JsonRpcRequest;
   readonly envelope: Envelope;
-  /** The context for the router: era, version, caller, trace; its sink is set per call. */
-  readonly context: (sink: ModernCall) => RequestContext;
+  /** The context for the router: era, version, caller, access, trace; its sink is set per call. */
+  readonly context: (sink: ResponseSink) => RequestContext;
 }
 
 const capabilitiesOf = (initialize: InitializeResult): Readonly<Record<string, unknown>> =>
@@ -77,10 +77,10 @@ export class ModernService {
     return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`;
   }
 
-  listen({ res, request }: ModernRequest): HttpRefusal | undefined {
+  listen({ res, request, context }: ModernRequest): HttpRefusal | undefined {
     const filter = readFilter(request.params);
     if (typeof filter === 'string') return refuse.meta(filter);
-    return this.hub.open(res, request, filter, this.serverCapabilities() ?? {});
+    return this.hub.open(res, request, filter, { capabilities: this.serverCapabilities() ?? {}, context });
   }
 
   /** A call; answers refusals itself. Synchronous when an upstream is at hand (shared mode, always). */

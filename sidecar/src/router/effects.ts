@@ -1,8 +1,15 @@
 // Small constructors for effects and replies, so the router's decisions read as one line each.
 
-import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '@mcp-sidecar/protocol';
+import {
+  exactId,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '@mcp-sidecar/protocol';
 
-import { fail, type RpcFailure } from '../errors.ts';
+import type { Denial, RequestContext } from '../context.ts';
+import { fail, requestLabel, type RpcFailure } from '../errors.ts';
 
 import type { DropReason, Effect, RouterSession } from './types.ts';
 
@@ -38,3 +45,13 @@ export const missingCapabilityError = (id: JsonRpcId, method: string, capability
   failure(id, fail.capabilityMissing(method, capability));
 
 const failure = (id: JsonRpcId, error: RpcFailure): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: error.toJson() });
+
+/** A request the access policy refuses: the client gets an error naming what and why; nothing goes upstream. */
+export function denied<S, H>(ctx: RequestContext<S>, request: JsonRpcRequest, denial: Denial): Effect<S, H>[] {
+  const caller = ctx.access?.caller ?? 'anonymous';
+  const error = fail.accessDenied(requestLabel(request.method, denial.name), caller, denial.reason);
+  return [
+    deliver(ctx.sink, failure(exactId(request), error), true),
+    { kind: 'denied', denial, caller, method: request.method, logFields: ctx.trace.logFields },
+  ];
+}

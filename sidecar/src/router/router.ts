@@ -28,7 +28,16 @@ import {
 
 import type { RequestContext } from '../context.ts';
 import { decorate, type RequestDecorator } from './decorators.ts';
-import { ambiguityError, deliver, dropped, missingCapabilityError, notify, result, toUpstream } from './effects.ts';
+import {
+  ambiguityError,
+  deliver,
+  denied,
+  dropped,
+  missingCapabilityError,
+  notify,
+  result,
+  toUpstream,
+} from './effects.ts';
 import { initializeAnswer, targetOf } from './initialize.ts';
 import { ListCache } from './list-cache.ts';
 import { SharedState } from './shared-state.ts';
@@ -181,6 +190,8 @@ export class Router<S, H = unknown> {
   }
 
   #clientRequest(session: RouterSession<S, H>, request: JsonRpcRequest, ctx: RequestContext<S>): Effect<S, H>[] {
+    const denial = ctx.access?.denial(request);
+    if (denial) return denied(ctx, request, denial);
     const local = this.#localAnswer(session, request);
     if (local !== undefined) return [deliver(ctx.sink, result(exactId(request), local), true)];
     return [this.#forward(session, request, ctx)];

@@ -4,6 +4,8 @@
 
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '@mcp-sidecar/protocol';
 
+import type { Denial } from '../context.ts';
+
 /** Why a message could not be delivered; the caller logs it and counts it in a metric. */
 export type DropReason =
   | 'unknown_response' // a response whose id matches no request in flight (late, after cancel or restart)
@@ -26,7 +28,15 @@ export type Effect<S, H = unknown> =
   | { readonly kind: 'end'; readonly stream: S }
   /** The answer to a request the bridge itself sent (handshake, warm-up, restoring state). */
   | { readonly kind: 'internal'; readonly id: number; readonly response: JsonRpcResponse }
-  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail: string };
+  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail: string }
+  /** The access policy refused a request (already answered with an error); to be logged and counted. */
+  | {
+      readonly kind: 'denied';
+      readonly denial: Denial;
+      readonly caller: string;
+      readonly method: string;
+      readonly logFields: Readonly<Record<string, string>> | undefined;
+    };
 
 /** The client capabilities the router needs to relay server→client requests. */
 export interface ClientCapabilities {

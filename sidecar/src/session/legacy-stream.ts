@@ -11,9 +11,12 @@ import { namedEvent } from './sse.ts';
 /** The legacy transport's SSE connection: every message of the session goes out on it as a `message` event. */
 export class LegacyStream implements ResponseSink {
   #res: ServerResponse | null;
+  /** The caller that opened the stream (principalOf); only it may open the session on it. */
+  readonly principal: string;
 
-  constructor(res: ServerResponse) {
+  constructor(res: ServerResponse, principal: string) {
     this.#res = res;
+    this.principal = principal;
     res.once('close', () => (this.#res = null));
   }
 

@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { BridgeConfig } from '@mcp-sidecar/contract';
 import { isSupportedProtocolVersion, type JsonRpcRequest, LATEST_PROTOCOL_VERSION } from '@mcp-sidecar/protocol';
 
+import { ANONYMOUS, type Identity } from '../context.ts';
 import { HttpRefusal, refuse } from '../errors.ts';
+import { principalOf } from '../identity/identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ClientCapabilities } from '../router/types.ts';
@@ -24,6 +26,8 @@ export type { EndReason };
 export interface OpenOptions {
   readonly id?: string;
   readonly legacy?: LegacyStream;
+  /** Who opens the session: it is bound to this caller. */
+  readonly identity?: Identity;
 }
 
 export interface SessionManagerOptions {
@@ -72,6 +76,22 @@ export class SessionManager {
     return this.#sessions.get(id);
   }
 
+  /**
+   * The session `id` when `identity` is the caller that opened it. Another caller gets undefined, exactly as for a
+   * session that does not exist (so session ids cannot be probed), and the attempt is logged.
+   */
+  find(id: string, identity: Identity): Session | undefined {
+    const session = this.#sessions.get(id);
+    if (!session) return undefined;
+    const principal = principalOf(identity);
+    if (session.principal === principal) return session;
+    this.#options.log.warn(
+      { session: id, caller: principal, owner: session.principal },
+      'refused a request naming a session another caller opened (answered 404)',
+    );
+    return undefined;
+  }
+
   startTicking(): void {
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#timer.unref();
@@ -104,7 +124,8 @@ export class SessionManager {
         : (upstream.negotiatedVersion ?? LATEST_PROTOCOL_VERSION);
       const capabilities = capabilitiesOf(initialize.params);
       return this.#create({
-        ...options,
+        legacy: options.legacy,
+        principal: principalOf(options.identity ?? ANONYMOUS),
         id: options.id ?? randomUUID(),
         transport,
         upstream,
@@ -168,6 +189,7 @@ export class SessionManager {
     upstream: Upstream;
     protocolVersion: string;
     capabilities: ClientCapabilities;
+    principal: string;
     legacy?: LegacyStream;
   }): Session {
     const { config, metrics } = this.#options;

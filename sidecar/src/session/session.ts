@@ -33,6 +33,8 @@ export interface SessionOptions {
   readonly upstream: Upstream;
   readonly protocolVersion: string;
   readonly capabilities: ClientCapabilities;
+  /** The caller that opened the session (principalOf its identity); only it may use the session. */
+  readonly principal: string;
   readonly eventStoreSize: number;
   /** The legacy transport's single SSE connection. */
   readonly legacy?: LegacyStream;
@@ -48,6 +50,7 @@ export class Session implements StreamHost, UpstreamSessionOwner {
   readonly events: EventStore;
   readonly standalone: StandaloneStream;
   readonly legacy: LegacyStream | undefined;
+  readonly principal: string;
   readonly createdAt = Date.now();
   /** Protocol version the session negotiated; decides SSE priming and the default MCP-Protocol-Version. */
   protocolVersion: string;
@@ -69,6 +72,7 @@ export class Session implements StreamHost, UpstreamSessionOwner {
     this.events = new EventStore(options.eventStoreSize);
     this.standalone = new StandaloneStream(this);
     this.legacy = options.legacy;
+    this.principal = options.principal;
     this.#listener = options.listener;
     this.route = options.upstream.router.openSession(options.id, options.capabilities, this);
   }

@@ -6,6 +6,8 @@ import type { JsonRpcMessage, JsonRpcResponse } from '@mcp-sidecar/protocol';
 import type { ResponseSink } from '../context.ts';
 import type { DropReason, Effect } from '../router/types.ts';
 
+export type DeniedEffect = Extract<Effect<unknown>, { kind: 'denied' }>;
+
 /** What a `notify` effect is delivered to: the session (its standalone stream, or the legacy SSE stream). */
 export interface SessionOwner {
   notify(message: JsonRpcMessage): void;
@@ -15,6 +17,7 @@ export interface EffectTargets {
   toUpstream(message: JsonRpcMessage): void;
   internal(id: number, response: JsonRpcResponse): void;
   dropped(reason: DropReason, detail: string): void;
+  denied(effect: DeniedEffect): void;
 }
 
 export function perform(effects: readonly Effect<ResponseSink, SessionOwner>[], targets: EffectTargets): void {
@@ -37,6 +40,9 @@ export function perform(effects: readonly Effect<ResponseSink, SessionOwner>[], 
         break;
       case 'dropped':
         targets.dropped(effect.reason, effect.detail);
+        break;
+      case 'denied':
+        targets.denied(effect);
     }
   }
 }

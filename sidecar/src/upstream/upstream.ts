@@ -19,7 +19,7 @@ import type { Metrics } from '../metrics.ts';
 import type { RequestDecorator } from '../router/decorators.ts';
 import { Router } from '../router/router.ts';
 import type { DropReason, Effect, Pending, RouterSession } from '../router/types.ts';
-import { perform, type SessionOwner } from './interpreter.ts';
+import { type DeniedEffect, perform, type SessionOwner } from './interpreter.ts';
 import { ProbeSlot } from './probe.ts';
 import { InternalRequests } from './requests.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
@@ -148,7 +148,7 @@ export class Upstream {
 
   /** Routes a client message; requests that cannot reach the upstream are answered with an error at once. */
   fromClient(route: Route, ctx: RequestContext, message: ClassifiedMessage): void {
-    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.era);
+    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.trace.logFields, ctx.era);
     if (this.#life.state !== 'ready') {
       if (message.kind === 'request') ctx.sink.deliver(this.#unavailable(exactId(message.message)), true);
       return;
@@ -214,6 +214,7 @@ export class Upstream {
       toUpstream: (message) => this.#transport?.send(message),
       internal: (id, response) => this.#requests.settle(id, response),
       dropped: (reason, detail) => this.#dropped(reason, detail),
+      denied: (effect) => this.#denied(effect),
     });
   }
 
@@ -222,8 +223,9 @@ export class Upstream {
     return this.#options.log.isLevelEnabled('debug');
   }
 
-  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, era?: string): void {
+  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, trace?: object, era?: string): void {
     const fields = {
+      ...trace,
       session,
       era,
       rpc_id: 'id' in message ? message.id : undefined,
@@ -235,6 +237,12 @@ export class Upstream {
   #dropped(reason: DropReason, detail: string): void {
     this.#options.metrics.dropped.inc({ reason });
     this.#options.log.warn({ upstream: this.description, reason }, `message not delivered: ${detail}`);
+  }
+
+  #denied({ denial, caller, method, logFields }: DeniedEffect): void {
+    this.#options.metrics.policyDenials.inc({ kind: denial.kind });
+    const fields = { ...logFields, caller, method, name: denial.name, reason: denial.reason };
+    this.#options.log.warn(fields, `access denied: ${caller} may not use ${method} '${denial.name}'`);
   }
 
   /** An over-long message: if its id can be read, its request gets an error instead of waiting forever. */

@@ -6,7 +6,13 @@ import { defaultBridgeConfig } from '@mcp-sidecar/contract';
 import { describe, expect, it } from 'vitest';
 
 import { ANONYMOUS, NO_TRACE, type RequestContext } from '../../src/context.ts';
-import { decorate, type RequestDecorator, requestDecorators } from '../../src/router/decorators.ts';
+import {
+  decorate,
+  peerDecorator,
+  type RequestDecorator,
+  requestDecorators,
+  traceDecorator,
+} from '../../src/router/decorators.ts';
 import { Router } from '../../src/router/router.ts';
 import { ALL_CAPABILITIES } from '../../src/router/types.ts';
 
@@ -15,6 +21,7 @@ const ctx = (sessionId: string): RequestContext<string> => ({
   protocolVersion: '2025-11-25',
   sessionId,
   identity: ANONYMOUS,
+  access: undefined,
   trace: NO_TRACE,
   sink: `sink-${sessionId}`,
 });
@@ -34,8 +41,8 @@ describe('decorate', () => {
     expect(order).toEqual(['a', 'b']);
   });
 
-  it('is an empty list for a bridge with nothing to add', () => {
-    expect(requestDecorators(defaultBridgeConfig())).toEqual([]);
+  it('names the caller on every request (even with nothing configured, so no client can forge it), then the trace', () => {
+    expect(requestDecorators(defaultBridgeConfig())).toEqual([peerDecorator, traceDecorator]);
   });
 });
 
@@ -50,5 +57,35 @@ describe("the router's forward step", () => {
       kind: 'upstream',
       message: { method: 'tools/call', params: { name: 'x', from: 'a' } },
     });
+  });
+});
+
+describe('the peer and trace decorators', () => {
+  const request = (meta?: Record<string, unknown>): JsonRpcRequest => ({
+    jsonrpc: '2.0',
+    id: 9,
+    method: 'tools/call',
+    params: { name: 'x', ...(meta ? { _meta: meta } : {}) },
+  });
+
+  it('replaces a peer object the client wrote and keeps the rest of _meta', () => {
+    const forged = request({
+      'io.mcp-sidecar/peer': { source: 'certificate', spiffe: 'spiffe://x' },
+      progressToken: 3,
+    });
+    const identity = { source: 'jwt' as const, sub: 'a', claims: { sub: 'a' } };
+    expect(peerDecorator({ ...ctx('s'), identity }, forged).params?._meta).toEqual({
+      'io.mcp-sidecar/peer': { source: 'jwt', sub: 'a' },
+      progressToken: 3,
+    });
+  });
+
+  it("adds the hop's trace keys only when recording, and never over a client's own traceparent", () => {
+    const keys = { traceparent: '00-aa-bb-01' };
+    const trace = { recording: true, logFields: undefined, upstreamHop: () => keys };
+    expect(traceDecorator(ctx('s'), request())).toEqual(request());
+    expect(traceDecorator({ ...ctx('s'), trace }, request()).params?._meta).toEqual(keys);
+    const own = request({ traceparent: '00-cc-dd-01' });
+    expect(traceDecorator({ ...ctx('s'), trace }, own).params?._meta).toEqual({ traceparent: '00-cc-dd-01' });
   });
 });

@@ -76,7 +76,7 @@ export const IDENTITY_OPTIONS = {
     parse: (raw) => parseChoice(raw, AUTH_MODES),
   }),
   authTokenFile: file('--auth token: one "<name> <token>" (or "<token>") per line; re-read when it changes.'),
-  jwtJwks: text('<file|url>', '--auth jwt: the JWKS that signs tokens, a file (re-read on change) or https URL.'),
+  jwtJwks: text('<file|url>', '--auth jwt: the JWKS that signs tokens: a file (re-read on change) or an http(s) URL.'),
   jwtIssuer: text('<iss>', '--auth jwt: the required iss claim; also announced as the authorization server.'),
   jwtAudience: text('<aud>', "--auth jwt: the required aud claim. Default: this endpoint's URL."),
   jwtAlgorithms: option<readonly string[]>({

@@ -13,9 +13,9 @@ export function notAfter(certPem: string): Date {
   return new X509Certificate(certPem).validToDate;
 }
 
-/** Throws when key and certificate do not belong together or do not parse (e.g. a file caught mid-write). */
-export function assertUsable(material: KeyPair): void {
-  createSecureContext({ cert: material.cert, key: material.key });
+/** Throws when key and certificate (and CA bundle, if any) do not parse or belong together (e.g. caught mid-write). */
+export function assertUsable(material: KeyPair & { readonly ca?: string }): void {
+  createSecureContext({ cert: material.cert, key: material.key, ca: material.ca });
 }
 
 /** Why `pair` must not be served any more, or undefined when it is fine for at least `minRemainingMs`. */

@@ -6,8 +6,22 @@ import type { BridgeConfig } from '@mcp-sidecar/contract';
 
 import type { Stage } from '../pipeline.ts';
 import { callerStage } from './caller.ts';
+import { identityStage, type IdentitySettings } from './identity.ts';
 import { versionStage } from './version.ts';
 
-export function requestStages(config: BridgeConfig): readonly Stage[] {
-  return [callerStage(config), versionStage];
+export interface StageParts {
+  /** Present when an identity option is set (see identity/setup.ts); without, every caller is anonymous. */
+  readonly identity?: IdentitySettings;
+  /** Present when tracing is on (see tracing/start.ts). */
+  readonly tracing?: Stage;
+}
+
+/** Stages that a configuration does not need are not in the list, so they cost nothing per request. */
+export function requestStages(config: BridgeConfig, parts: StageParts = {}): readonly Stage[] {
+  return [
+    callerStage(config),
+    versionStage,
+    ...(parts.identity ? [identityStage(parts.identity)] : []),
+    ...(parts.tracing ? [parts.tracing] : []),
+  ];
 }

@@ -132,9 +132,10 @@ describe.each(['shared', 'per-session'] as const)(
         resourceSubscriptions: [resource!.uri],
       });
       expect(subscription.honoredFilter).toMatchObject({ resourceSubscriptions: [resource!.uri] });
-      // server-everything sends an update for every subscribed resource when its updates are switched on.
+      // server-everything sends an update for every subscribed resource when its updates are switched on, then every
+      // 5 s (its subscribe handler may still be registering when the first one goes out: the next one then counts).
       await session.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
-      await expect.poll(() => session.updates, { timeout: 5_000 }).toContain(resource!.uri);
+      await expect.poll(() => session.updates, { timeout: 8_000 }).toContain(resource!.uri);
       await session.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
       await subscription.close();
     });

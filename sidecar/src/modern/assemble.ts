@@ -47,8 +47,8 @@ function translatingLane(parts: ModernParts): ModernLane {
   if (parts.shared) return new SharedLane(parts.shared);
   const { config, log, pool, createUpstream } = parts;
   if (!pool) throw new Error('per-session mode needs the warm pool');
-  const keepIdle = Math.max(1, config.poolMin);
-  return new PooledLane({ pool, create: createUpstream, keepIdle, maxLent: config.maxSessions, log });
+  const idleTimeoutMs = config.sessionIdleTimeout;
+  return new PooledLane({ pool, create: createUpstream, maxLent: config.maxSessions, idleTimeoutMs, log });
 }
 
 /** --upstream-protocol: legacy translates; modern (or auto, when the probe says so) serves the server natively. */

@@ -39,6 +39,8 @@ export interface ModernLane {
   watch(watcher: LaneWatcher): void;
   /** Upstreams serving a call or kept for the next one (per-session mode), for metrics and shutdown. */
   readonly size: number;
+  /** Periodic work (per-session mode: upstreams idle too long are stopped). */
+  tick?(now: number): void;
   close(): Promise<void>;
 }
 
@@ -92,17 +94,19 @@ export class SharedLane extends SingleUpstreamLane {
 export interface PooledLaneOptions {
   readonly pool: UpstreamPool;
   readonly create: UpstreamFactory;
-  /** Upstreams kept idle for the next modern call; more are closed when their call ends. */
-  readonly keepIdle: number;
-  /** Upstreams lent at once; more calls wait (or get 503) as sessions over --max-sessions do. */
+  /** Upstreams lent at once; more calls get 503 as sessions over --max-sessions do. */
   readonly maxLent: number;
+  /** An upstream idle this long is stopped (--session-idle-timeout, as a 2025 session's would be). */
+  readonly idleTimeoutMs: number;
   readonly log: Logger;
 }
 
 export class PooledLane implements ModernLane {
   readonly translates = true;
   readonly #options: PooledLaneOptions;
+  /** Upstreams waiting for the next call, most recently used last (lent first: the warmest). */
   readonly #idle: ModernMember[] = [];
+  readonly #idleSince = new WeakMap<ModernMember, number>();
   readonly #all = new Set<Upstream>();
   readonly #watchers: LaneWatcher[] = [];
   #lent = 0;
@@ -148,11 +152,23 @@ export class PooledLane implements ModernLane {
     );
   }
 
+  /**
+   * Kept for the next call, so a steady load of N concurrent calls keeps N processes instead of starting one per
+   * call; stopped after --session-idle-timeout unused (tick).
+   */
   release(member: ModernMember): void {
     this.#lent -= 1;
     const upstream = member.upstream;
-    if (upstream.state === 'ready' && this.#idle.length < this.#options.keepIdle) this.#idle.push(member);
-    else void this.#retire(upstream);
+    if (upstream.state !== 'ready') return void this.#retire(upstream);
+    this.#idleSince.set(member, Date.now());
+    this.#idle.push(member);
+  }
+
+  tick(now: number): void {
+    const before = now - this.#options.idleTimeoutMs;
+    while (this.#idle.length > 0 && (this.#idleSince.get(this.#idle[0]!) ?? now) < before) {
+      void this.#retire(this.#idle.shift()!.upstream);
+    }
   }
 
   upstreams(): Iterable<Upstream> {

@@ -102,6 +102,10 @@ export class DeferredLane implements ModernLane {
     return this.#inner?.upstreams() ?? [];
   }
 
+  tick(now: number): void {
+    this.#inner?.tick?.(now);
+  }
+
   watch(watcher: LaneWatcher): void {
     if (this.#inner) this.#inner.watch(watcher);
     else this.#watchers.push(watcher);

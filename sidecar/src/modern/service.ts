@@ -163,7 +163,10 @@ export class ModernService {
 
   /** Starts the periodic work: long answers become streams (every `tickMs`), keep-alive comments on streams. */
   startTicking(tickMs: number, keepaliveMs: number, comment: string): void {
-    const tick = setInterval(() => this.calls.tick(performance.now()), tickMs);
+    const tick = setInterval(() => {
+      this.calls.tick(performance.now());
+      this.lane.tick?.(Date.now());
+    }, tickMs);
     const keepalive = setInterval(() => {
       this.calls.keepalive(comment);
       this.hub.keepalive(comment);

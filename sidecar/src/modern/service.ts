@@ -35,7 +35,7 @@ export interface ModernRequest {
   readonly request: JsonRpcRequest;
   readonly envelope: Envelope;
   /** The context for the router: era, version, caller, access, trace; its sink is set per call. */
-  readonly context: (sink: ResponseSink) => RequestContext;
+  context(sink: ResponseSink): RequestContext;
 }
 
 const capabilitiesOf = (initialize: InitializeResult): Readonly<Record<string, unknown>> =>
@@ -77,10 +77,14 @@ export class ModernService {
     return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`;
   }
 
-  listen({ res, request, context }: ModernRequest): HttpRefusal | undefined {
-    const filter = readFilter(request.params);
+  listen(modern: ModernRequest): HttpRefusal | undefined {
+    const filter = readFilter(modern.request.params);
     if (typeof filter === 'string') return refuse.meta(filter);
-    return this.hub.open(res, request, filter, { capabilities: this.serverCapabilities() ?? {}, context });
+    const context = (sink: ResponseSink) => modern.context(sink);
+    return this.hub.open(modern.res, modern.request, filter, {
+      capabilities: this.serverCapabilities() ?? {},
+      context,
+    });
   }
 
   /** A call; answers refusals itself. Synchronous when an upstream is at hand (shared mode, always). */

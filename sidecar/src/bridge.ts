@@ -11,8 +11,9 @@ import { createAdminServer } from './admin/admin-server.ts';
 import { healthOf } from './health.ts';
 import type { HttpDeps } from './http/deps.ts';
 import { type Edges, startEdges } from './edges.ts';
-import { createListener, type McpServer, reloadTls } from './http/listener.ts';
+import { type ConnectionRefusal, createListener, type McpServer, reloadTls } from './http/listener.ts';
 import { createMcpHandler } from './http/server.ts';
+import { adminPolicy, RequestGuards } from './http/stages/caller.ts';
 import { requestStages } from './http/stages/index.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -46,7 +47,7 @@ export async function startBridge(config: BridgeConfig, command: readonly string
   const upstream = upstreamSpec(config.upstream, command);
   const { sessions, metrics, parts, deps, admin } = await assemble(config, upstream, log, edges.identity.metadata);
   const stages = requestStages(config, { identity: edges.identity.settings, tracing: edges.tracing?.stage });
-  const mcpServer = createListener(createMcpHandler(deps, stages), edges.tls);
+  const mcpServer = createListener(createMcpHandler(deps, stages), config, refusedBy(metrics), edges.tls);
   edges.onTlsChange = (contents) => reloadTls(mcpServer, contents, edges.tls!);
   const [mcpAddress, adminAddress] = await Promise.all([
     listen(mcpServer, config.port, config.host),
@@ -103,8 +104,12 @@ async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logge
     inputWaiting: () => modern.calls.waiting,
     listenStreams: () => modern.hub.size,
   });
-  return { sessions, metrics, parts, deps, admin: createAdminServer(health, metrics) };
+  const guards = new RequestGuards(adminPolicy(config));
+  const admin = createAdminServer(health, metrics, { guards, limits: config, refused: refusedBy(metrics) });
+  return { sessions, metrics, parts, deps, admin };
 }
+
+const refusedBy = (metrics: Metrics) => (reason: ConnectionRefusal) => metrics.connectionsClosed.inc({ reason });
 
 /** How often long 2026-07-28 answers are checked for turning into streams (as sessions' are). */
 const MODERN_TICK_MS = 500;
@@ -117,11 +122,17 @@ function upstreamOptionsOf(
   metrics: Metrics,
   detector: EraDetector,
 ) {
-  const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize });
+  const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize, maxJsonDepth: config.maxJsonDepth });
   const exclusive = config.sessionMode === 'per-session';
   const decorators = requestDecorators(config);
+  const limits = {
+    requestTimeout: config.requestTimeout,
+    logRate: config.upstreamLogRate,
+    maxJsonDepth: config.maxJsonDepth,
+  };
   const handshake = config.upstreamProtocol === 'auto' ? probingHandshake(detector) : undefined;
-  return { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics, handshake };
+  const options = { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics, limits };
+  return { ...options, handshake };
 }
 
 function listen(server: McpServer, port: number, host: string): Promise<AddressInfo> {

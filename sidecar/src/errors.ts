@@ -6,9 +6,10 @@
 //                server→client request the bridge cannot relay.
 // What an agent or an operator reads is worded once, here. Pure: no I/O, so the router uses it too.
 
+import { formatDuration } from '@mcp-sidecar/contract';
 import { ERROR_CODES, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-sidecar/protocol';
 
-import { BRIDGE_SUPPORTED_VERSIONS } from './era/classify.ts';
+import { modernRefusals } from './errors-modern.ts';
 
 interface ErrorSpec {
   readonly family: 'http' | 'rpc';
@@ -30,6 +31,10 @@ const rpc = (meaning: string, rpcCode: number = ERROR_CODES.serverError): ErrorS
   meaning,
 });
 
+const PARAMS = ERROR_CODES.invalidParams;
+const INVALID_REQUEST = ERROR_CODES.invalidRequest;
+const NOT_FOUND = ERROR_CODES.methodNotFound;
+
 export const ERRORS = {
   unknown_path: http(404, 'The path is neither the MCP endpoint nor the legacy /sse and /messages.'),
   method_not_allowed: http(405, 'The HTTP method is not part of the transport at that path.'),
@@ -45,7 +50,17 @@ export const ERRORS = {
   bad_last_event_id: http(400, 'Last-Event-ID was not issued by this bridge.'),
   payload_too_large: http(413, 'The body is over --max-message-size; the connection is closed.'),
   parse_error: http(400, 'The body is not valid JSON.', ERROR_CODES.parseError),
+  invalid_utf8: http(400, 'The body is not valid UTF-8 (it is refused, never repaired).', ERROR_CODES.parseError),
+  too_deep: http(400, 'The body nests arrays and objects deeper than --max-json-depth.', ERROR_CODES.invalidRequest),
   invalid_request: http(400, 'The body is JSON but not one JSON-RPC message.', ERROR_CODES.invalidRequest),
+  bad_http: http(400, 'The request is not valid HTTP/1.1; the connection is closed.'),
+  read_timeout: http(408, 'The headers or the body did not arrive within --headers-timeout / --body-timeout.'),
+  headers_too_large: http(431, 'The request line and headers are over --max-header-size; the connection is closed.'),
+  too_many_connections: http(503, '--max-connections connections are open; this one is closed (Retry-After: 1).'),
+  admin_origin_forbidden: http(
+    403,
+    'A request to the admin port carried an Origin header (browsers have no business there).',
+  ),
   shutting_down: http(503, 'The bridge is shutting down and opens no new sessions (Retry-After: 1).'),
   too_many_sessions: http(503, '--max-sessions sessions are open (Retry-After: 5).'),
   upstream_not_ready: http(503, 'The shared MCP server did not get ready in time (Retry-After: 2).'),
@@ -54,64 +69,42 @@ export const ERRORS = {
   auth_unavailable: http(503, 'The bearer token could not be checked: the JWKS could not be fetched (Retry-After: 5).'),
   bad_forwarded_identity: http(400, 'A trusted proxy sent an x-forwarded-client-cert the bridge cannot read.'),
   internal_error: http(500, 'The bridge failed to handle the request; its logs say why.', ERROR_CODES.internalError),
-  modern_not_request: http(
-    400,
-    'A 2026-07-28 POST that is a JSON-RPC response: only requests and notifications.',
-    ERROR_CODES.invalidRequest,
-  ),
-  modern_meta_invalid: http(
-    400,
-    'A 2026-07-28 request whose _meta lacks the protocol version or client capabilities.',
-    ERROR_CODES.invalidParams,
-  ),
+  modern_not_request: http(400, '2026-07-28: a POSTed JSON-RPC response (responses need a session).', INVALID_REQUEST),
+  modern_meta_invalid: http(400, '2026-07-28: _meta lacks the protocol version or client capabilities.', PARAMS),
   header_mismatch: http(
     400,
-    'MCP-Protocol-Version, Mcp-Method or Mcp-Name is missing or differs from the body (HeaderMismatch).',
+    'MCP-Protocol-Version, Mcp-Method or Mcp-Name missing or not the body (HeaderMismatch).',
     -32020,
   ),
-  modern_version_unsupported: http(
-    400,
-    'The request names a revision the bridge does not serve; data lists the supported ones.',
-    -32022,
-  ),
+  modern_version_unsupported: http(400, 'A revision the bridge does not serve; data lists the supported ones.', -32022),
   modern_method_not_found: http(
     404,
-    'Not a 2026-07-28 method (initialize, ping, logging/setLevel… were removed), or the server does not offer it.',
-    ERROR_CODES.methodNotFound,
+    'Not a 2026-07-28 method (initialize, ping… were removed), or not offered.',
+    NOT_FOUND,
   ),
-  client_capability_missing: http(
-    400,
-    'The server asked for input (sampling, elicitation, roots) the request did not declare; see data.',
-    -32021,
-  ),
-  request_state_invalid: http(
-    400,
-    'requestState fails its signature check: tampered, malformed, or signed with another key.',
-    ERROR_CODES.invalidParams,
-  ),
-  request_state_expired: http(400, 'requestState is older than --input-timeout.', ERROR_CODES.invalidParams),
-  request_state_replayed: http(
-    400,
-    'requestState of an earlier round of the call, or sent with another request.',
-    ERROR_CODES.invalidParams,
-  ),
-  request_state_wrong_replica: http(
-    400,
-    'requestState was issued by another replica; the retry must reach that one.',
-    ERROR_CODES.invalidParams,
-  ),
+  client_capability_missing: http(400, 'The server asked for input the request did not declare; see data.', -32021),
+  request_state_invalid: http(400, 'requestState fails its signature: tampered, malformed, or another key.', PARAMS),
+  request_state_expired: http(400, 'requestState is older than --input-timeout.', PARAMS),
+  request_state_replayed: http(400, 'requestState of an earlier round, or sent with another request.', PARAMS),
+  request_state_wrong_replica: http(400, 'requestState was issued by another replica; retry there.', PARAMS),
   call_not_waiting: http(
     400,
-    'requestState names a call that no longer waits for input (finished, cancelled, timed out).',
-    ERROR_CODES.invalidParams,
+    'requestState names a call that no longer waits (finished, cancelled, timed out).',
+    PARAMS,
   ),
-  input_responses_invalid: http(400, 'inputResponses is not an object of objects.', ERROR_CODES.invalidParams),
+  input_responses_invalid: http(400, 'inputResponses is not an object of objects.', PARAMS),
   too_many_input_waits: http(503, '--max-input-waits calls are waiting for client input (Retry-After: 5).'),
   too_many_subscriptions: http(503, '--max-sessions subscriptions/listen streams are open (Retry-After: 5).'),
   upstream_exited: rpc('The MCP server ended while handling the request; data has its exit code and signal.'),
   upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
   upstream_unavailable: rpc('The MCP server is restarting or not running; the request never reached it.'),
+  request_timeout: rpc('The server did not answer within --request-timeout; it was sent notifications/cancelled.'),
+  not_forwarded: rpc(
+    'The bridge could not write the request to the server; its logs say why.',
+    ERROR_CODES.internalError,
+  ),
   answer_too_large: rpc("The server's answer was over --max-message-size.", ERROR_CODES.internalError),
+  answer_too_deep: rpc("The server's answer nested deeper than --max-json-depth.", ERROR_CODES.internalError),
   unattributable: rpc('To the server: a server→client request no single client can be found for.'),
   capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),
   input_timed_out: rpc(
@@ -184,84 +177,16 @@ export function renderErrorsMarkdown(): string {
 }
 
 /** Refusals of 2026-07-28 requests: the spec fixes their HTTP status, JSON-RPC code and `data` shape. */
-const modernRefusals = {
-  notRequest: () =>
-    new HttpRefusal(
-      'modern_not_request',
-      'Invalid Request: a 2026-07-28 POST carries one request or notification; a JSON-RPC response needs a 2025 session',
-    ),
-  meta: (problem: string) => new HttpRefusal('modern_meta_invalid', `Invalid params: ${problem}`),
-  header: (detail: string) => new HttpRefusal('header_mismatch', `Bad Request: ${detail}`),
-  version: (requested: string) =>
-    new HttpRefusal(
-      'modern_version_unsupported',
-      `Unsupported protocol version "${requested}"; this bridge serves ${BRIDGE_SUPPORTED_VERSIONS.join(', ')}`,
-      undefined,
-      { supported: BRIDGE_SUPPORTED_VERSIONS, requested },
-    ),
-  method: (method: string, why: string) =>
-    new HttpRefusal('modern_method_not_found', `Method not found: ${method} ${why}`, undefined, { reason: why }),
-  capability: (method: string, capability: string) =>
-    new HttpRefusal(
-      'client_capability_missing',
-      `the MCP server needs ${method} to handle this request, and the request's clientCapabilities do not declare ` +
-        `"${capability}"; declare it to be asked through input_required`,
-      undefined,
-      { requiredCapabilities: { [capability]: {} } },
-    ),
-  stateInvalid: (why: string) =>
-    new HttpRefusal(
-      'request_state_invalid',
-      `Invalid params: requestState ${why}; send back the requestState of the last input_required result unchanged ` +
-        '(replicas of one deployment need the same --state-key-file)',
-      undefined,
-      { reason: 'invalid_request_state' },
-    ),
-  stateExpired: (ageMs: number) =>
-    new HttpRefusal(
-      'request_state_expired',
-      `Invalid params: requestState expired ${Math.round(ageMs / 1000)} s ago (--input-timeout); send the request again without it`,
-      undefined,
-      { reason: 'expired_request_state' },
-    ),
-  stateReplayed: (why: string) =>
-    new HttpRefusal('request_state_replayed', `Invalid params: requestState ${why}`, undefined, {
-      reason: 'replayed_request_state',
-    }),
-  wrongReplica: (issuer: string, here: string) =>
-    new HttpRefusal(
-      'request_state_wrong_replica',
-      `Invalid params: requestState was issued by replica "${issuer}" and reached "${here}"; the call waits there, ` +
-        'so route retries to the replica that answered input_required (session affinity on the client)',
-      undefined,
-      { reason: 'wrong_replica', replica: issuer },
-    ),
-  notWaiting: () =>
-    new HttpRefusal(
-      'call_not_waiting',
-      'Invalid params: requestState names a call that no longer waits for input (it finished, was cancelled or timed out); send the request again without it',
-      undefined,
-      { reason: 'call_not_waiting' },
-    ),
-  inputResponses: (detail: string) =>
-    new HttpRefusal('input_responses_invalid', `Invalid params: inputResponses ${detail}`),
-  tooManyInputWaits: (max: number) =>
-    new HttpRefusal(
-      'too_many_input_waits',
-      `Service Unavailable: ${max} calls already wait for client input (--max-input-waits); retry later`,
-      { 'retry-after': '5' },
-    ),
-  tooManySubscriptions: (max: number) =>
-    new HttpRefusal(
-      'too_many_subscriptions',
-      `Service Unavailable: ${max} subscriptions/listen streams are open (--max-sessions); close one or retry later`,
-      { 'retry-after': '5' },
-    ),
-};
+/** Longest untrusted value (a header, an id, a name) quoted whole in a message; longer ones are cut. */
+export const QUOTE_LIMIT = 64;
+
+/** An untrusted value as quoted in messages and logs: cut to QUOTE_LIMIT characters, saying how long it was. */
+export const clip = (value: string, limit = QUOTE_LIMIT): string =>
+  value.length <= limit ? value : `${value.slice(0, limit)}… (${value.length} characters)`;
 
 /** Every HTTP refusal, worded once. */
 export const refuse = {
-  ...modernRefusals,
+  ...modernRefusals((code, message, headers, data) => new HttpRefusal(code, message, headers, data), clip),
   unknownPath: (endpoint: string, legacySse: string) =>
     new HttpRefusal('unknown_path', `Not Found: the MCP endpoint is ${endpoint} (legacy HTTP+SSE: ${legacySse})`),
   methodNotAllowed: (detail: string, allow: string) =>
@@ -269,12 +194,17 @@ export const refuse = {
   origin: (origin: string) =>
     new HttpRefusal(
       'origin_forbidden',
-      `Forbidden: Origin ${origin} is not allowed; start the bridge with --allowed-origins ${origin} to allow it`,
+      `Forbidden: Origin ${clip(origin)} is not allowed; start the bridge with --allowed-origins ${clip(origin)} to allow it`,
     ),
   host: (host: string) =>
     new HttpRefusal(
       'host_forbidden',
-      `Forbidden: Host ${host} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+      `Forbidden: Host ${clip(host)} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+    ),
+  adminOrigin: () =>
+    new HttpRefusal(
+      'admin_origin_forbidden',
+      'Forbidden: the admin port answers probes and scrapers, not browsers; send the request without an Origin header',
     ),
   notAcceptable: (detail: string) => new HttpRefusal('not_acceptable', `Not Acceptable: ${detail}`),
   mediaType: () =>
@@ -285,18 +215,18 @@ export const refuse = {
   protocolVersion: (version: string | undefined) =>
     new HttpRefusal(
       'unsupported_protocol_version',
-      `Bad Request: unsupported MCP-Protocol-Version "${version}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+      `Bad Request: unsupported MCP-Protocol-Version "${clip(version ?? '')}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
     ),
   sessionIdRequired: (detail: string) => new HttpRefusal('session_id_required', `Bad Request: ${detail}`),
   sessionNotFound: (id: string) =>
     new HttpRefusal(
       'session_not_found',
-      `Not Found: session ${id} does not exist or has ended; start a new session with initialize`,
+      `Not Found: session ${clip(id)} does not exist or has ended; start a new session with initialize`,
     ),
   legacySessionNotFound: (detail: string) => new HttpRefusal('legacy_session_not_found', `Not Found: ${detail}`),
   streamConflict: (detail: string) => new HttpRefusal('stream_conflict', `Conflict: ${detail}`),
   lastEventId: (value: string) =>
-    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${value}" was not issued by this server`),
+    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${clip(value)}" was not issued by this server`),
   tooLarge: (limit: number) =>
     new HttpRefusal('payload_too_large', `Payload Too Large: the message is over --max-message-size (${limit} bytes)`, {
       connection: 'close',
@@ -305,6 +235,38 @@ export const refuse = {
     new HttpRefusal(
       notJson ? 'parse_error' : 'invalid_request',
       `Bad Request: the body is not one JSON-RPC message (${reason})`,
+    ),
+  invalidUtf8: () =>
+    new HttpRefusal(
+      'invalid_utf8',
+      'Bad Request: the body is not valid UTF-8; send the JSON-RPC message encoded as UTF-8',
+    ),
+  tooDeep: (limit: number) =>
+    new HttpRefusal(
+      'too_deep',
+      `Bad Request: the message nests arrays and objects deeper than ${limit} levels (--max-json-depth); send flatter params`,
+    ),
+  badHttp: () => new HttpRefusal('bad_http', 'Bad Request: the request is not valid HTTP/1.1', { connection: 'close' }),
+  readTimeout: (headersMs: number, bodyMs: number) =>
+    new HttpRefusal(
+      'read_timeout',
+      `Request Timeout: the request did not arrive in time (headers within ${formatDuration(headersMs)}, --headers-timeout; ` +
+        `all of it within ${formatDuration(bodyMs)}, --body-timeout); the connection is closed`,
+      { connection: 'close' },
+    ),
+  headersTooLarge: (limit: number) =>
+    new HttpRefusal(
+      'headers_too_large',
+      `Request Header Fields Too Large: the request line and headers are over ${limit} bytes (--max-header-size); ` +
+        'send shorter headers',
+      { connection: 'close' },
+    ),
+  tooManyConnections: (max: number) =>
+    new HttpRefusal(
+      'too_many_connections',
+      `Service Unavailable: mcp-sidecar already has ${max} open connections (--max-connections); ` +
+        'retry shortly, or reuse connections (keep-alive)',
+      { connection: 'close', 'retry-after': '1' },
     ),
   shuttingDown: () =>
     new HttpRefusal('shutting_down', 'Service Unavailable: mcp-sidecar is shutting down', { 'retry-after': '1' }),
@@ -350,7 +312,7 @@ export const errorText = (error: unknown): string => (error instanceof Error ? e
 
 /** What a request was about, in error messages: `tools/call 'search'`. */
 export const requestLabel = (method: string, target: string | undefined): string =>
-  target ? `${method} '${target}'` : method;
+  target ? `${clip(method)} '${clip(target)}'` : clip(method);
 
 /** Every JSON-RPC failure, worded once. */
 export const fail = {
@@ -378,10 +340,26 @@ export const fail = {
         : `the MCP server is not running${cause}; start a new session (initialize)`,
     );
   },
+  requestTimeout: (what: string, timeoutMs: number) =>
+    new RpcFailure(
+      'request_timeout',
+      `the MCP server did not answer ${what} within ${formatDuration(timeoutMs)} (mcp-sidecar's --request-timeout), so ` +
+        'mcp-sidecar cancelled it; retry, or ask the operator to raise --request-timeout if the tool is that slow',
+    ),
+  notForwarded: (what: string) =>
+    new RpcFailure(
+      'not_forwarded',
+      `mcp-sidecar could not send ${what} to the MCP server (see the bridge's logs); the request was not started`,
+    ),
   answerTooLarge: (bytes: number) =>
     new RpcFailure(
       'answer_too_large',
       `the MCP server's answer was ${bytes} bytes or more, over mcp-sidecar's --max-message-size; raise the limit or ask for less data`,
+    ),
+  answerTooDeep: (limit: number) =>
+    new RpcFailure(
+      'answer_too_deep',
+      `the MCP server's answer nested arrays and objects deeper than ${limit} levels (mcp-sidecar's --max-json-depth), so it was not forwarded`,
     ),
   unattributable: (method: string, inflight: number) => {
     const why =

@@ -1,4 +1,8 @@
-// What /livez, /readyz and /status say, derived from the live objects at the moment of the probe.
+// What /livez, /readyz and /status say, derived from the live objects at the moment of the probe. /status never shows
+// a session id: on a 2025-11-25 session the id is the only credential, and anyone who reaches the admin port (in a
+// pod, anything on the cluster network) must not be able to take a session over. Sessions are listed by fingerprint.
+
+import { createHash } from 'node:crypto';
 
 import { type BridgeConfig, describeUpstream, type UpstreamSpec } from '@mcp-sidecar/contract';
 
@@ -51,10 +55,16 @@ function readiness({ shared, pool, modern, isDraining }: HealthParts): Verdict {
   return { ok: false, reason: pooled.lastError ? `${progress}; last warm-up failed: ${pooled.lastError}` : progress };
 }
 
+/**
+ * A session's name on the admin port and in logs: the first 8 hex digits of the SHA-256 of its id. Enough to tell
+ * sessions apart and to match a log line (`echo -n <id> | sha256sum | cut -c1-8`), useless to act as the session.
+ */
+export const sessionFingerprint = (id: string): string => createHash('sha256').update(id).digest('hex').slice(0, 8);
+
 function status(parts: HealthParts): unknown {
   const { config, sessions, shared, pool } = parts;
   const list = [...sessions.sessions()].map((session) => ({
-    id: session.id,
+    fingerprint: sessionFingerprint(session.id),
     transport: session.transport,
     protocolVersion: session.protocolVersion,
     openRequests: session.openRequests,

@@ -114,7 +114,31 @@ export class Metrics {
   readonly invalidLines = counter(
     this.registry,
     'mcp_sidecar_upstream_invalid_lines_total',
-    'Upstream stdout lines skipped because they were not JSON-RPC (or too long).',
+    'Upstream stdout lines skipped because they were not JSON-RPC (or too long, or nested too deep).',
+    ['reason'],
+  );
+  readonly logLinesSuppressed = counter(
+    this.registry,
+    'mcp_sidecar_upstream_log_lines_suppressed_total',
+    "Lines of a server's stderr or non-JSON stdout counted but not logged (over --upstream-log-rate).",
+    ['stream'],
+  );
+  readonly requestTimeouts = counter(
+    this.registry,
+    'mcp_sidecar_request_timeouts_total',
+    'Requests the server did not answer within --request-timeout (failed to the client, cancelled upstream).',
+    [],
+  );
+  readonly streamsEnded = counter(
+    this.registry,
+    'mcp_sidecar_streams_ended_total',
+    'SSE streams the bridge ended itself, by reason (slow_reader: the client fell further behind than allowed).',
+    ['reason'],
+  );
+  readonly connectionsClosed = counter(
+    this.registry,
+    'mcp_sidecar_connections_closed_total',
+    'Client connections answered and closed before a request reached an endpoint, by reason.',
     ['reason'],
   );
 

@@ -125,8 +125,7 @@ function handleGet(deps: HttpDeps, exchange: Exchange): void {
   const live = session.liveStream(cursor.streamId);
   if (live) return live.resume(res, cursor.seq, headers);
   // The request has finished since: replay what the client missed of its stream, then end it.
-  replayTo(res, headers, session.events.replay(cursor.streamId, cursor.seq));
-  res.end();
+  replayTo(session, res, headers, cursor.streamId, cursor.seq).end();
 }
 
 /** The session's one GET stream: a second one is a conflict; resuming it replays what was missed. */

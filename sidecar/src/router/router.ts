@@ -184,6 +184,21 @@ export class Router<S, H = unknown> {
     return effects;
   }
 
+  /**
+   * Gives up on one request in flight: its client (or the bridge, for its own requests) gets `error` exactly as if the
+   * server had answered with it, and the slot is freed. With `cancelReason`, the server is also sent
+   * notifications/cancelled (never for initialize, which must not be cancelled): --request-timeout does this; a
+   * request that never reached the server (it could not be written) needs no cancellation.
+   */
+  abandon(upstreamId: number, error: (pending: Pending<S, H>) => JsonRpcErrorObject, cancelReason?: string) {
+    const pending = this.#pending.get(upstreamId);
+    if (!pending) return [];
+    const failed = this.#upstreamResponse({ jsonrpc: '2.0', id: upstreamId, error: error(pending) });
+    if (cancelReason === undefined || pending.method === 'initialize') return failed;
+    const params = { requestId: upstreamId, reason: cancelReason };
+    return [toUpstream<S, H>({ jsonrpc: '2.0', method: 'notifications/cancelled', params }), ...failed];
+  }
+
   /** Requests that bring a fresh upstream back to the state sessions expect: subscriptions and log level. */
   restoreRequests(): { method: string; params: Record<string, unknown> }[] {
     return this.#shared.restore([...this.#members]);

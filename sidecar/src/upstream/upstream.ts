@@ -6,8 +6,10 @@
 import type { WarmupCall } from '@mcp-sidecar/contract';
 import {
   type ClassifiedMessage,
+  ERROR_CODES,
   exactId,
   type JsonRpcErrorObject,
+  type JsonRpcMessage,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from '@mcp-sidecar/protocol';
@@ -19,7 +21,9 @@ import type { Metrics } from '../metrics.ts';
 import type { RequestDecorator } from '../router/decorators.ts';
 import { Router } from '../router/router.ts';
 import type { DropReason, Effect, Pending, RouterSession } from '../router/types.ts';
+import { Deadlines } from './deadlines.ts';
 import { type DeniedEffect, perform, type SessionOwner } from './interpreter.ts';
+import { LineLimiter } from './log-limiter.ts';
 import { ProbeSlot } from './probe.ts';
 import { InternalRequests } from './requests.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
@@ -48,8 +52,19 @@ export interface UpstreamOptions {
   readonly decorators: readonly RequestDecorator[];
   readonly log: Logger;
   readonly metrics: Metrics;
+  readonly limits: UpstreamLimits;
   /** Told when this upstream ended for good without close() (a pool replaces its idle upstreams this way). */
   readonly onEnded?: (upstream: Upstream) => void;
+}
+
+/** The bounds an upstream enforces (README: Limits and timeouts). */
+export interface UpstreamLimits {
+  /** --request-timeout; 0: none. */
+  readonly requestTimeout: number;
+  /** --upstream-log-rate: stderr and junk stdout lines logged per second. */
+  readonly logRate: number;
+  /** --max-json-depth, named in the error for an answer nested deeper. */
+  readonly maxJsonDepth: number;
 }
 
 export class Upstream {
@@ -57,6 +72,7 @@ export class Upstream {
   readonly #life: Supervisor;
   readonly #requests = new InternalRequests();
   readonly #probe = new ProbeSlot();
+  readonly #deadlines: Deadlines;
   #transport: Transport | undefined;
   /** Connections given up by reconnect(), closing; close() waits for them. */
   readonly #retired = new Set<Promise<void>>();
@@ -66,6 +82,7 @@ export class Upstream {
     this.#options = options;
     this.router = new Router({ exclusive: options.exclusive, decorators: options.decorators });
     this.#life = new Supervisor({ restart: options.restart, log: options.log, metrics: options.metrics });
+    this.#deadlines = new Deadlines({ timeoutMs: options.limits.requestTimeout, expire: (id) => this.#expired(id) });
   }
 
   get state(): UpstreamState {
@@ -153,7 +170,18 @@ export class Upstream {
       if (message.kind === 'request') ctx.sink.deliver(this.#unavailable(exactId(message.message)), true);
       return;
     }
-    this.#perform(this.router.fromClient(route, ctx, message));
+    let effects: readonly Effect<ResponseSink, UpstreamSessionOwner>[];
+    try {
+      effects = this.router.fromClient(route, ctx, message);
+    } catch (error) {
+      // A bug, not an input: the request is answered rather than left waiting for nothing.
+      this.#options.log.error({ err: error, session: route.id, upstream: this.description }, 'routing failed');
+      if (message.kind !== 'request') return;
+      const failure = fail.notForwarded(requestLabel(message.message.method, undefined)).toJson();
+      ctx.sink.deliver({ jsonrpc: '2.0', id: exactId(message.message), error: failure }, true);
+      return;
+    }
+    this.#perform(effects);
   }
 
   closeSession(route: Route): void {
@@ -164,6 +192,8 @@ export class Upstream {
   request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse> {
     const { id, effect } = this.router.internalRequest(method, params);
     const answer = this.#requests.wait(id, method);
+    // Waited too long: the router forgets it too, so it is not counted in flight forever.
+    answer.catch((error: unknown) => this.#perform(this.router.abandon(id, () => failure(errorText(error)))));
     this.#perform([effect]);
     return answer;
   }
@@ -185,22 +215,30 @@ export class Upstream {
   #open(): Transport {
     this.#options.metrics.spawns.inc();
     const { log, metrics } = this.#options;
+    const junk = this.#lineLimiter('stdout');
+    const stderr = this.#lineLimiter('stderr');
+    const skipped = metrics.invalidLines.labels({ reason: 'not_json_rpc' });
     const transport = this.#options.open({
       onMessage: (message) => {
         if (this.#debug) this.#logMessage('server → bridge', message);
         if (this.#probe.take(message)) return;
+        this.#watchDeadline(message);
         this.#perform(this.router.fromUpstream(message));
       },
-      onInvalidLine: (line, reason) => {
-        metrics.invalidLines.inc({ reason: 'not_json_rpc' });
-        log.warn(
-          { upstream: this.description, reason, line: line.slice(0, 200) },
-          'skipped a stdout line that is not JSON-RPC',
-        );
+      onInvalidLine: (line, reason, limit) => {
+        if (limit === 'depth') return this.#tooDeep(line);
+        skipped.inc();
+        if (!junk.admit()) return;
+        const fields = { upstream: this.description, reason, line: line.slice(0, 200) };
+        log.warn(fields, 'skipped a stdout line that is not JSON-RPC');
       },
       onOversize: (bytes, head) => this.#oversize(bytes, head),
-      onLog: (line) => log.info({ upstream: this.description, stream: 'stderr' }, line),
+      onLog: (line) => {
+        if (stderr.admit()) log.info({ upstream: this.description, stream: 'stderr' }, line);
+      },
       onEnd: (end) => {
+        junk.flush();
+        stderr.flush();
         if (transport === this.#transport) this.#probe.ended();
         this.#ended(transport, end);
       },
@@ -211,7 +249,7 @@ export class Upstream {
 
   #perform(effects: readonly Effect<ResponseSink, UpstreamSessionOwner>[]): void {
     perform(effects, {
-      toUpstream: (message) => this.#transport?.send(message),
+      toUpstream: (message) => this.#send(message),
       internal: (id, response) => this.#requests.settle(id, response),
       dropped: (reason, detail) => this.#dropped(reason, detail),
       denied: (effect) => this.#denied(effect),
@@ -245,13 +283,85 @@ export class Upstream {
     this.#options.log.warn(fields, `access denied: ${caller} may not use ${method} '${denial.name}'`);
   }
 
+  /**
+   * Writes a message to the server. A request that cannot be written (it cannot be serialized, the transport threw)
+   * is failed at once, so nothing waits for an answer that will never come; one that is written starts its deadline.
+   */
+  #send(message: JsonRpcMessage): void {
+    const id = 'method' in message && 'id' in message ? message.id : undefined;
+    try {
+      this.#transport?.send(message);
+    } catch (error) {
+      this.#options.log.error({ err: error, upstream: this.description }, 'could not write a message to the server');
+      if (typeof id !== 'number') return;
+      const notSent = (pending: Pending<ResponseSink, unknown>) =>
+        fail.notForwarded(requestLabel(pending.method, pending.target)).toJson();
+      this.#perform(this.router.abandon(id, notSent));
+      return;
+    }
+    if (typeof id === 'number' && !this.#requests.has(id)) this.#deadlines.start(id);
+  }
+
+  /** Answers settle a request's deadline; progress for it starts its clock again (the token is the upstream id). */
+  #watchDeadline({ kind, message }: ClassifiedMessage): void {
+    if (kind === 'response') {
+      if (typeof message.id === 'number') this.#deadlines.settle(message.id);
+    } else if (kind === 'notification' && message.method === 'notifications/progress') {
+      const token = message.params?.progressToken;
+      if (typeof token === 'number') this.#deadlines.extend(token);
+    }
+  }
+
+  /** --request-timeout: the client gets an error saying so, the server a cancellation, the slot is free. */
+  #expired(id: number): void {
+    const timeout = this.#options.limits.requestTimeout;
+    let what = '';
+    const timedOut = (pending: Pending<ResponseSink, unknown>) => {
+      what = requestLabel(pending.method, pending.target);
+      return fail.requestTimeout(what, timeout).toJson();
+    };
+    const effects = this.router.abandon(id, timedOut, "no answer within mcp-sidecar's --request-timeout");
+    if (effects.length === 0) return;
+    this.#options.metrics.requestTimeouts.inc();
+    this.#options.log.warn({ upstream: this.description, request: what }, 'request timed out; cancelled upstream');
+    this.#perform(effects);
+  }
+
+  #lineLimiter(stream: 'stdout' | 'stderr'): LineLimiter {
+    const suppressed = this.#options.metrics.logLinesSuppressed.labels({ stream });
+    return new LineLimiter({
+      rate: this.#options.limits.logRate,
+      summarise: (count, periodMs) => {
+        suppressed.inc(count);
+        const seconds = Math.max(1, Math.round(periodMs / 1000));
+        const fields = { upstream: this.description, stream, suppressed: count };
+        this.#options.log.warn(
+          fields,
+          `${count} ${stream} lines of the server not logged in ${seconds} s (over --upstream-log-rate)`,
+        );
+      },
+    });
+  }
+
   /** An over-long message: if its id can be read, its request gets an error instead of waiting forever. */
   #oversize(bytes: number, head: string): void {
     this.#options.metrics.invalidLines.inc({ reason: 'too_long' });
+    this.#options.log.error({ upstream: this.description, bytes }, 'skipped a message over --max-message-size');
+    this.#failAnswerIn(head, fail.answerTooLarge(bytes).toJson());
+  }
+
+  /** A message nested deeper than --max-json-depth: never forwarded; the request it answers gets an error. */
+  #tooDeep(line: string): void {
+    this.#options.metrics.invalidLines.inc({ reason: 'too_deep' });
+    this.#options.log.error({ upstream: this.description }, 'skipped a message nested deeper than --max-json-depth');
+    this.#failAnswerIn(line.slice(0, 512), fail.answerTooDeep(this.#options.limits.maxJsonDepth).toJson());
+  }
+
+  /** Fails the request whose answer begins with `head`, when its id can be read there (ids usually come first). */
+  #failAnswerIn(head: string, error: JsonRpcErrorObject): void {
     const id = /"id"\s*:\s*(\d+)/.exec(head)?.[1];
-    this.#options.log.error({ upstream: this.description, bytes, id }, 'skipped a message over --max-message-size');
     if (id === undefined) return;
-    const error = fail.answerTooLarge(bytes).toJson();
+    this.#deadlines.settle(Number(id));
     this.#perform(this.router.fromUpstream({ kind: 'response', message: { jsonrpc: '2.0', id: Number(id), error } }));
   }
 
@@ -263,6 +373,7 @@ export class Upstream {
       this.#options.log.error(log, `the MCP server ${end.description}`);
     }
     // During start-up this fails the handshake's own requests, and start() reports the failure.
+    this.#deadlines.clear();
     this.#perform(this.router.upstreamLost((pending) => this.#lostError(pending, end, next)));
     if (next === 'restart') void this.keepRunning();
     if (next !== 'failed') return;
@@ -286,3 +397,6 @@ export class Upstream {
     return { jsonrpc: '2.0', id, error: failure.toJson() };
   }
 }
+
+/** The error a request of the bridge's own gets when it is abandoned (it never reaches a client). */
+const failure = (message: string): JsonRpcErrorObject => ({ code: ERROR_CODES.internalError, message });

@@ -10,6 +10,8 @@ import { connectUnix } from './unix.ts';
 export interface TransportSettings {
   /** --max-message-size: the longest message either way. */
   readonly maxMessageSize: number;
+  /** --max-json-depth: deeper server messages are skipped, never forwarded. */
+  readonly maxJsonDepth?: number;
 }
 
 type Opener<K extends UpstreamKind> = (
@@ -18,14 +20,8 @@ type Opener<K extends UpstreamKind> = (
 ) => TransportFactory;
 
 const KINDS: { readonly [K in UpstreamKind]?: Opener<K> } = {
-  spawn:
-    (spec, { maxMessageSize }) =>
-    (events) =>
-      spawnChild({ command: spec.command, maxMessageSize }, events),
-  unix:
-    (spec, { maxMessageSize }) =>
-    (events) =>
-      connectUnix({ path: spec.path, maxMessageSize }, events),
+  spawn: (spec, settings) => (events) => spawnChild({ command: spec.command, ...settings }, events),
+  unix: (spec, settings) => (events) => connectUnix({ path: spec.path, ...settings }, events),
 };
 
 /** How to open transports to the configured upstream (each call of the factory is a new server or connection). */

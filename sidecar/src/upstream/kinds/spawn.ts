@@ -22,6 +22,7 @@ import {
 export interface ChildOptions {
   readonly command: readonly string[];
   readonly maxMessageSize: number;
+  readonly maxJsonDepth?: number;
   /** Grace for each step of the close ladder (stdin EOF → SIGTERM → SIGKILL). */
   readonly graceMs?: number;
 }
@@ -54,7 +55,7 @@ class ChildTransport implements Transport, ProcessFacet {
     this.#writer = new CorkedWriter(this.#child.stdin);
     // Writes after the child died fail with EPIPE; the exit handler reports the real cause.
     this.#child.stdin.on('error', () => undefined);
-    this.#pipeOutput(options.maxMessageSize);
+    this.#pipeOutput(options);
     this.#exited = this.#watchExit(file);
   }
 
@@ -82,8 +83,8 @@ class ChildTransport implements Transport, ProcessFacet {
     await this.#sweepGroup();
   }
 
-  #pipeOutput(maxMessageSize: number): void {
-    const stdout = messageReader(maxMessageSize, this.#events);
+  #pipeOutput({ maxMessageSize, maxJsonDepth }: ChildOptions): void {
+    const stdout = messageReader(maxMessageSize, this.#events, maxJsonDepth);
     this.#child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     this.#child.stdout.on('end', () => stdout.end());
     const stderr = new LineReader(MAX_STDERR_LINE, {

@@ -22,6 +22,7 @@ const PURE = [
   'sidecar/src/tracing/{attributes,enabled}.ts',
   'sidecar/src/context.ts',
   'sidecar/src/errors.ts',
+  'sidecar/src/errors-modern.ts',
   'sidecar/src/version.ts',
   'webhook/src/version.ts',
   'webhook/src/core/**/*.ts',

@@ -9,6 +9,8 @@
 import { formatDuration } from '@mcp-sidecar/contract';
 import { ERROR_CODES, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-sidecar/protocol';
 
+import { modernRefusals } from './errors-modern.ts';
+
 interface ErrorSpec {
   readonly family: 'http' | 'rpc';
   /** HTTP status, for refusals. */
@@ -28,6 +30,10 @@ const rpc = (meaning: string, rpcCode: number = ERROR_CODES.serverError): ErrorS
   rpcCode,
   meaning,
 });
+
+const PARAMS = ERROR_CODES.invalidParams;
+const INVALID_REQUEST = ERROR_CODES.invalidRequest;
+const NOT_FOUND = ERROR_CODES.methodNotFound;
 
 export const ERRORS = {
   unknown_path: http(404, 'The path is neither the MCP endpoint nor the legacy /sse and /messages.'),
@@ -63,6 +69,32 @@ export const ERRORS = {
   auth_unavailable: http(503, 'The bearer token could not be checked: the JWKS could not be fetched (Retry-After: 5).'),
   bad_forwarded_identity: http(400, 'A trusted proxy sent an x-forwarded-client-cert the bridge cannot read.'),
   internal_error: http(500, 'The bridge failed to handle the request; its logs say why.', ERROR_CODES.internalError),
+  modern_not_request: http(400, '2026-07-28: a POSTed JSON-RPC response (responses need a session).', INVALID_REQUEST),
+  modern_meta_invalid: http(400, '2026-07-28: _meta lacks the protocol version or client capabilities.', PARAMS),
+  header_mismatch: http(
+    400,
+    'MCP-Protocol-Version, Mcp-Method or Mcp-Name missing or not the body (HeaderMismatch).',
+    -32020,
+  ),
+  modern_version_unsupported: http(400, 'A revision the bridge does not serve; data lists the supported ones.', -32022),
+  modern_method_not_found: http(
+    404,
+    'Not a 2026-07-28 method (initialize, ping… were removed), or not offered.',
+    NOT_FOUND,
+  ),
+  client_capability_missing: http(400, 'The server asked for input the request did not declare; see data.', -32021),
+  request_state_invalid: http(400, 'requestState fails its signature: tampered, malformed, or another key.', PARAMS),
+  request_state_expired: http(400, 'requestState is older than --input-timeout.', PARAMS),
+  request_state_replayed: http(400, 'requestState of an earlier round, or sent with another request.', PARAMS),
+  request_state_wrong_replica: http(400, 'requestState was issued by another replica; retry there.', PARAMS),
+  call_not_waiting: http(
+    400,
+    'requestState names a call that no longer waits (finished, cancelled, timed out).',
+    PARAMS,
+  ),
+  input_responses_invalid: http(400, 'inputResponses is not an object of objects.', PARAMS),
+  too_many_input_waits: http(503, '--max-input-waits calls are waiting for client input (Retry-After: 5).'),
+  too_many_subscriptions: http(503, '--max-sessions subscriptions/listen streams are open (Retry-After: 5).'),
   upstream_exited: rpc('The MCP server ended while handling the request; data has its exit code and signal.'),
   upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
   upstream_unavailable: rpc('The MCP server is restarting or not running; the request never reached it.'),
@@ -75,6 +107,13 @@ export const ERRORS = {
   answer_too_deep: rpc("The server's answer nested deeper than --max-json-depth.", ERROR_CODES.internalError),
   unattributable: rpc('To the server: a server→client request no single client can be found for.'),
   capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),
+  input_timed_out: rpc(
+    'To the server: the 2026-07-28 client did not answer within --input-timeout; its call is cancelled.',
+  ),
+  input_not_allowed: rpc(
+    'To the server: a 2026-07-28 client can be asked for input only during tools/call, prompts/get, resources/read.',
+  ),
+  input_abandoned: rpc('To the server: the 2026-07-28 client closed or cancelled the request the input was for.'),
   access_denied: rpc('The access policy (--policy) does not let this caller use the tool, prompt or resource.'),
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -85,11 +124,14 @@ export class HttpRefusal {
   readonly code: ErrorCode;
   readonly message: string;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The JSON-RPC error's `data`, when its shape is part of the protocol (e.g. -32022's supported versions). */
+  readonly data: unknown;
 
-  constructor(code: ErrorCode, message: string, headers?: Readonly<Record<string, string>>) {
+  constructor(code: ErrorCode, message: string, headers?: Readonly<Record<string, string>>, data?: unknown) {
     this.code = code;
     this.message = message;
     this.headers = headers;
+    this.data = data;
   }
 
   get status(): number {
@@ -134,6 +176,7 @@ export function renderErrorsMarkdown(): string {
   );
 }
 
+/** Refusals of 2026-07-28 requests: the spec fixes their HTTP status, JSON-RPC code and `data` shape. */
 /** Longest untrusted value (a header, an id, a name) quoted whole in a message; longer ones are cut. */
 export const QUOTE_LIMIT = 64;
 
@@ -143,6 +186,7 @@ export const clip = (value: string, limit = QUOTE_LIMIT): string =>
 
 /** Every HTTP refusal, worded once. */
 export const refuse = {
+  ...modernRefusals((code, message, headers, data) => new HttpRefusal(code, message, headers, data), clip),
   unknownPath: (endpoint: string, legacySse: string) =>
     new HttpRefusal('unknown_path', `Not Found: the MCP endpoint is ${endpoint} (legacy HTTP+SSE: ${legacySse})`),
   methodNotAllowed: (detail: string, allow: string) =>
@@ -328,6 +372,23 @@ export const fail = {
         '(MCP SEP-2260), or run the bridge with --session-mode per-session.',
     );
   },
+  inputTimedOut: (method: string, timeoutMs: number) =>
+    new RpcFailure(
+      'input_timed_out',
+      `the client did not answer ${method} within ${Math.round(timeoutMs / 1000)} s (mcp-sidecar --input-timeout); the call is cancelled`,
+    ),
+  inputNotAllowed: (method: string, during: string) =>
+    new RpcFailure(
+      'input_not_allowed',
+      `a 2026-07-28 client cannot answer ${method} during ${during}; only tools/call, prompts/get and resources/read can ask for input`,
+    ),
+  inputAbandoned: (method: string) =>
+    new RpcFailure('input_abandoned', `the client closed or cancelled the request ${method} was for`),
+  undeclaredInput: (method: string, capability: string) =>
+    new RpcFailure(
+      'capability_missing',
+      `the 2026-07-28 request this is for did not declare the "${capability}" capability in its _meta, so its client cannot answer ${method}`,
+    ),
   accessDenied: (what: string, caller: string, reason: string) =>
     new RpcFailure(
       'access_denied',

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { type BridgeConfig, describeUpstream, type UpstreamSpec } from '@mcp-sidecar/contract';
 
 import type { HealthSource, Verdict } from './admin/admin-server.ts';
+import type { ModernService } from './modern/service.ts';
 import type { SessionManager } from './session/session-manager.ts';
 import type { UpstreamPool } from './upstream/pool.ts';
 import type { Upstream } from './upstream/upstream.ts';
@@ -16,6 +17,7 @@ export interface HealthParts {
   readonly config: BridgeConfig;
   readonly upstream: UpstreamSpec;
   readonly sessions: SessionManager;
+  readonly modern?: ModernService;
   readonly shared?: Upstream;
   readonly pool?: UpstreamPool;
   readonly isDraining: () => boolean;
@@ -38,8 +40,10 @@ function liveness({ shared, pool }: HealthParts): Verdict {
   return crashLoop ? { ok: false, reason: crashLoop } : { ok: true };
 }
 
-function readiness({ shared, pool, isDraining }: HealthParts): Verdict {
+function readiness({ shared, pool, modern, isDraining }: HealthParts): Verdict {
   if (isDraining()) return { ok: false, reason: 'shutting down' };
+  const era = modern?.readiness();
+  if (era) return { ok: false, reason: era };
   if (shared) {
     if (shared.state === 'ready') return { ok: true };
     const why = shared.lastError ?? 'the first handshake and warm-up have not finished';
@@ -76,6 +80,7 @@ function status(parts: HealthParts): unknown {
     shared: shared ? upstreamStatus(shared) : undefined,
     pool: pool ? { ...pool.status, upstreams: pool.upstreams.map(upstreamStatus) } : undefined,
     sessions: { open: list.length, max: config.maxSessions, list },
+    modern: parts.modern?.status(),
   };
 }
 

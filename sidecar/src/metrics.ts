@@ -3,6 +3,8 @@
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import type { Era } from './context.ts';
+
 /** Methods get their own label value; anything else is "other", so clients cannot explode cardinality. */
 const KNOWN_METHODS = new Set([
   'initialize',
@@ -22,12 +24,17 @@ const KNOWN_METHODS = new Set([
   'tasks/result',
   'tasks/list',
   'tasks/cancel',
+  'server/discover',
+  'subscriptions/listen',
 ]);
 
 export const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
 
 export interface LiveState {
   sessions(): number;
+  /** 2026-07-28 calls waiting for their client's input (MRTR), and open subscriptions/listen streams. */
+  inputWaiting?(): number;
+  listenStreams?(): number;
   inflight(): number;
   children(): number;
   poolReady(): number;
@@ -72,6 +79,38 @@ export class Metrics {
     'Requests the access policy refused before they reached the server, by kind (tool, prompt, resource).',
     ['kind'],
   );
+  readonly requests = counter(
+    this.registry,
+    'mcp_sidecar_requests_total',
+    'Client requests, by protocol era (legacy-session: 2024-11-05 to 2025-11-25; modern: 2026-07-28) and method.',
+    ['era', 'method'],
+  );
+  readonly inputRounds = counter(
+    this.registry,
+    'mcp_sidecar_input_rounds_total',
+    "input_required results sent to 2026-07-28 clients for a 2025-era server's questions (MRTR rounds).",
+    [],
+  );
+  readonly inputExpired = counter(
+    this.registry,
+    'mcp_sidecar_input_expired_total',
+    'MRTR calls whose client did not come back within --input-timeout (the call was cancelled upstream).',
+    [],
+  );
+  readonly inputStatesRefused = counter(
+    this.registry,
+    'mcp_sidecar_input_states_refused_total',
+    'Retries refused for their requestState, by error code (tampered, expired, replayed, wrong replica…).',
+    ['reason'],
+  );
+  readonly listenStarted = counter(
+    this.registry,
+    'mcp_sidecar_listen_streams_started_total',
+    'subscriptions/listen streams opened by 2026-07-28 clients.',
+    [],
+  );
+  /** Children of `requests` by era and method, so the hot path looks a label pair up instead of hashing it. */
+  readonly #requestChildren = new Map<string, Map<string, Counter.Internal>>();
   readonly invalidLines = counter(
     this.registry,
     'mcp_sidecar_upstream_invalid_lines_total',
@@ -103,6 +142,15 @@ export class Metrics {
     ['reason'],
   );
 
+  /** Counts one client request (methods outside the known list count as "other"). */
+  countRequest(era: Era, method: string): void {
+    let byMethod = this.#requestChildren.get(era);
+    if (!byMethod) this.#requestChildren.set(era, (byMethod = new Map<string, Counter.Internal>()));
+    let child = byMethod.get(method);
+    if (!child) byMethod.set(method, (child = this.requests.labels(era, methodLabel(method))));
+    child.inc();
+  }
+
   /** Registers the gauges, which read the bridge's live state at scrape time; called once it is assembled. */
   observe(live: LiveState): void {
     const registry = this.registry;
@@ -117,6 +165,18 @@ export class Metrics {
       live.poolReady(),
     );
     gauge(registry, 'mcp_sidecar_ready', '1 when /readyz answers 200.', () => (live.ready() ? 1 : 0));
+    gauge(
+      registry,
+      'mcp_sidecar_input_waiting',
+      "2026-07-28 calls waiting for their client's input (MRTR).",
+      () => live.inputWaiting?.() ?? 0,
+    );
+    gauge(
+      registry,
+      'mcp_sidecar_listen_streams',
+      'Open subscriptions/listen streams.',
+      () => live.listenStreams?.() ?? 0,
+    );
   }
 }
 

@@ -21,6 +21,7 @@ export {
   renderLimitsMarkdown,
   renderOptionsMarkdown,
 } from './bridge-cli.ts';
+export { UPSTREAM_PROTOCOLS, type UpstreamProtocol } from './options/protocol.ts';
 export {
   BRIDGE_OPTION_NAMES,
   BRIDGE_OPTIONS,

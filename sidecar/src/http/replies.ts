@@ -7,8 +7,13 @@ import type { JsonRpcId } from '@mcp-sidecar/protocol';
 
 import type { HttpRefusal } from '../errors.ts';
 
-const errorBody = (refusal: HttpRefusal, id?: JsonRpcId): string =>
-  JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error: { code: refusal.rpcCode, message: refusal.message } });
+function errorBody(refusal: HttpRefusal, id?: JsonRpcId): string {
+  const error =
+    refusal.data === undefined
+      ? { code: refusal.rpcCode, message: refusal.message }
+      : { code: refusal.rpcCode, message: refusal.message, data: refusal.data };
+  return JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error });
+}
 
 export function refuseWith(res: ServerResponse, refusal: HttpRefusal, id?: JsonRpcId): void {
   if (res.headersSent) {

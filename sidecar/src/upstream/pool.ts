@@ -31,6 +31,8 @@ export class UpstreamPool {
   readonly #min: number;
   readonly #log: Logger;
   readonly #ready: Upstream[] = [];
+  /** Upstreams being warmed up now: closed at once on shutdown, so none outlives the bridge. */
+  readonly #starting = new Set<Upstream>();
   #warming = 0;
   #filledOnce = false;
   /** Consecutive failed warm-ups, and the delay before the next. */
@@ -100,12 +102,13 @@ export class UpstreamPool {
 
   async close(): Promise<void> {
     this.#stopped = true;
-    await Promise.all(this.#ready.splice(0).map((upstream) => upstream.close()));
+    await Promise.all([...this.#ready.splice(0), ...this.#starting].map((upstream) => upstream.close()));
   }
 
   async #warmOne(): Promise<void> {
     this.#warming += 1;
     const upstream = this.#create((ended) => this.#evict(ended));
+    this.#starting.add(upstream);
     let retryInMs = 0;
     try {
       await upstream.start('warm');
@@ -117,12 +120,14 @@ export class UpstreamPool {
       this.#ready.push(upstream);
       if (this.#ready.length >= this.#min) this.#filledOnce = true;
     } catch (error) {
+      if (this.#stopped) return; // closed by close() while it warmed up
       this.#failures.failed();
       this.#lastError = errorText(error);
       if (upstream.crashes > 0) this.#crashes.crashed(this.#lastError);
       retryInMs = this.#failures.delay();
       this.#log.error({ err: this.#lastError, retryInMs }, 'warm-up of a pooled upstream failed');
     } finally {
+      this.#starting.delete(upstream);
       this.#warming -= 1;
       // Wake one waiting session: it takes this upstream, or starts a cold one rather than wait out a backoff.
       this.#warmedWaiters.shift()?.();

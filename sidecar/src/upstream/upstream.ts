@@ -10,6 +10,7 @@ import {
   exactId,
   type JsonRpcErrorObject,
   type JsonRpcMessage,
+  type JsonRpcRequest,
   type JsonRpcResponse,
 } from '@mcp-sidecar/protocol';
 
@@ -23,10 +24,11 @@ import type { DropReason, Effect, Pending, RouterSession } from '../router/types
 import { Deadlines } from './deadlines.ts';
 import { type DeniedEffect, perform, type SessionOwner } from './interpreter.ts';
 import { LineLimiter } from './log-limiter.ts';
+import { ProbeSlot } from './probe.ts';
 import { InternalRequests } from './requests.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
 import type { Transport, TransportEnd, TransportFactory } from './transport.ts';
-import { warmUp } from './warmup.ts';
+import { type Handshake, warmUp } from './warmup.ts';
 
 export type { ResponseSink };
 export type UpstreamState = LifecycleState;
@@ -45,6 +47,8 @@ export interface UpstreamOptions {
   /** shared mode: restart after the transport ends. */
   readonly restart: boolean;
   readonly warmup: readonly WarmupCall[];
+  /** The bridge's own handshake and warm-up; the 2025 initialize (warmUp) unless given (a 2026-07-28 server's). */
+  readonly handshake?: Handshake;
   readonly decorators: readonly RequestDecorator[];
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -67,8 +71,11 @@ export class Upstream {
   readonly router: Router<ResponseSink, UpstreamSessionOwner>;
   readonly #life: Supervisor;
   readonly #requests = new InternalRequests();
+  readonly #probe = new ProbeSlot();
   readonly #deadlines: Deadlines;
   #transport: Transport | undefined;
+  /** Connections given up by reconnect(), closing; close() waits for them. */
+  readonly #retired = new Set<Promise<void>>();
   readonly #options: UpstreamOptions;
 
   constructor(options: UpstreamOptions) {
@@ -113,20 +120,35 @@ export class Upstream {
    */
   async start(mode: 'warm' | 'cold'): Promise<void> {
     this.#life.starting();
-    const transport = this.#open();
-    this.#transport = transport;
+    this.#transport = this.#open();
     if (mode === 'cold') return this.#life.ready();
     try {
-      await warmUp(this, this.#options.warmup);
+      await (this.#options.handshake ?? warmUp)(this, this.#options.warmup);
       this.#life.ready();
     } catch (error) {
+      const transport = this.#transport; // the handshake may have reconnected
       const end = this.#life.lastEnd;
-      const why = end && transport.ended ? `the MCP server ${end.description}` : errorText(error);
+      const why = end && transport?.ended ? `the MCP server ${end.description}` : errorText(error);
       this.#transport = undefined; // its end is this attempt's failure, not a new event
       this.#life.failed(why);
-      await transport.close();
+      await transport?.close();
       throw new Error(why, { cause: error });
     }
+  }
+
+  /** Asks the connection one question before its handshake, outside the router (see probe.ts). */
+  probe(request: Omit<JsonRpcRequest, 'id'>, timeoutMs: number): Promise<JsonRpcResponse | undefined> {
+    return this.#probe.ask((message) => this.#transport?.send(message), request, timeoutMs);
+  }
+
+  /** During a handshake: gives up this connection (closing it) for a fresh one. */
+  async reconnect(): Promise<void> {
+    const old = this.#transport;
+    this.#transport = this.#open();
+    if (!old) return;
+    const closing = old.close();
+    this.#retired.add(closing);
+    await closing.finally(() => this.#retired.delete(closing));
   }
 
   /** shared mode: start, and keep retrying with exponential backoff and jitter until ready or stopped. */
@@ -143,7 +165,7 @@ export class Upstream {
 
   /** Routes a client message; requests that cannot reach the upstream are answered with an error at once. */
   fromClient(route: Route, ctx: RequestContext, message: ClassifiedMessage): void {
-    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.trace.logFields);
+    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.trace.logFields, ctx.era);
     if (this.#life.state !== 'ready') {
       if (message.kind === 'request') ctx.sink.deliver(this.#unavailable(exactId(message.message)), true);
       return;
@@ -176,13 +198,18 @@ export class Upstream {
     return answer;
   }
 
+  /** Sends a request as the bridge itself without waiting for its answer (a subscription the server holds open). */
+  requestOpen(method: string, params: Record<string, unknown>): void {
+    this.#perform([this.router.internalRequest(method, params).effect]);
+  }
+
   notifyUpstream(method: string): void {
     this.#transport?.send({ jsonrpc: '2.0', method });
   }
 
   async close(): Promise<void> {
     this.#life.stop();
-    await this.#transport?.close();
+    await Promise.all([this.#transport?.close(), ...this.#retired]);
   }
 
   #open(): Transport {
@@ -194,6 +221,7 @@ export class Upstream {
     const transport = this.#options.open({
       onMessage: (message) => {
         if (this.#debug) this.#logMessage('server → bridge', message);
+        if (this.#probe.take(message)) return;
         this.#watchDeadline(message);
         this.#perform(this.router.fromUpstream(message));
       },
@@ -211,6 +239,7 @@ export class Upstream {
       onEnd: (end) => {
         junk.flush();
         stderr.flush();
+        if (transport === this.#transport) this.#probe.ended();
         this.#ended(transport, end);
       },
     });
@@ -232,10 +261,11 @@ export class Upstream {
     return this.#options.log.isLevelEnabled('debug');
   }
 
-  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, trace?: object): void {
+  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, trace?: object, era?: string): void {
     const fields = {
       ...trace,
       session,
+      era,
       rpc_id: 'id' in message ? message.id : undefined,
       method: 'method' in message ? message.method : undefined,
     };

@@ -3,6 +3,8 @@
 // README next to the table; the bridge's own limits that predate this file (--max-sessions, --max-message-size,
 // --event-store-size, ...) are in bridge-options.ts and carry the same group.
 
+import { option, parseInteger } from '@mcp-sidecar/cli';
+
 import { count, duration, positiveDuration, size } from './helpers.ts';
 
 const GROUP = 'limits';
@@ -62,4 +64,16 @@ export const LIMIT_OPTIONS = {
     "Lines of a server's stderr and non-JSON stdout logged per second (bursts of twice that); the rest are counted in a summary line.",
     GROUP,
   ),
+  inputTimeout: duration(
+    5 * 60_000,
+    "How long a 2026-07-28 call waits for its client's answers to the server's questions (MRTR) before it is cancelled.",
+    GROUP,
+  ),
+  maxInputWaits: option({
+    hint: '<n>',
+    default: 64,
+    description: '2026-07-28 calls allowed to wait for client input at once; more get HTTP 503 with Retry-After.',
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+    group: GROUP,
+  }),
 } as const;

@@ -42,8 +42,14 @@ function liveness({ shared, pool }: HealthParts): Verdict {
 
 function readiness({ shared, pool, modern, isDraining }: HealthParts): Verdict {
   if (isDraining()) return { ok: false, reason: 'shutting down' };
+  // The server's own trouble first (a missing socket, a failing warm-up): it is what an operator can act on.
+  const upstream = upstreamReadiness(shared, pool);
+  if (!upstream.ok) return upstream;
   const era = modern?.readiness();
-  if (era) return { ok: false, reason: era };
+  return era ? { ok: false, reason: era } : { ok: true };
+}
+
+function upstreamReadiness(shared: HealthParts['shared'], pool: HealthParts['pool']): Verdict {
   if (shared) {
     if (shared.state === 'ready') return { ok: true };
     const why = shared.lastError ?? 'the first handshake and warm-up have not finished';

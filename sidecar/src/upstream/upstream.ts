@@ -190,6 +190,8 @@ export class Upstream {
 
   /** Sends a request as the bridge itself and waits for its answer. */
   request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse> {
+    // A connection that already ended would never answer (its end has already failed what was pending).
+    if (this.#transport?.ended !== false) return Promise.reject(new Error(`${method}: the connection has ended`));
     const { id, effect } = this.router.internalRequest(method, params);
     const answer = this.#requests.wait(id, method);
     // Waited too long: the router forgets it too, so it is not counted in flight forever.

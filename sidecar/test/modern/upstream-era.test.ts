@@ -71,6 +71,15 @@ describe('probingHandshake', () => {
     expect(steps).toEqual(['initialize', 'notifications/initialized']);
   });
 
+  it('a connection that ends before answering (no server there yet) fails the handshake and decides nothing', async () => {
+    const detector = new EraDetector('auto', silent);
+    const { fake, steps } = target(undefined);
+    fake.probe = () => Promise.reject(new Error('the connection ended before it answered server/discover'));
+    await expect(probingHandshake(detector)(fake, [])).rejects.toThrow(/ended before it answered/);
+    expect(detector.settled).toBe(false);
+    expect(steps).toEqual([]);
+  });
+
   it('--upstream-protocol legacy or modern decides without a probe', async () => {
     expect(await new EraDetector('legacy', silent).era).toBe('legacy');
     const modern = new EraDetector('modern', silent);

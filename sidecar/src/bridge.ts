@@ -12,13 +12,18 @@ import { cannotStart } from './errors.ts';
 import { healthOf } from './health.ts';
 import type { HttpDeps } from './http/deps.ts';
 import { type Edges, startEdges } from './edges.ts';
-import { createListener, type McpServer, reloadTls } from './http/listener.ts';
+import { type ConnectionRefusal, createListener, type McpServer, reloadTls } from './http/listener.ts';
 import { createMcpHandler } from './http/server.ts';
+import { adminPolicy, RequestGuards } from './http/stages/caller.ts';
 import { requestStages } from './http/stages/index.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
+import { modernService } from './modern/assemble.ts';
+import { EraDetector, probingHandshake } from './modern/upstream-era.ts';
+import type { ModernService } from './modern/service.ts';
 import { requestDecorators } from './router/decorators.ts';
 import { SessionManager } from './session/session-manager.ts';
+import { KEEPALIVE_COMMENT } from './session/sse.ts';
 import { transportFor } from './upstream/kinds/index.ts';
 import type { TransportFactory } from './upstream/transport.ts';
 import { type UpstreamFactory, UpstreamPool } from './upstream/pool.ts';
@@ -42,10 +47,17 @@ export async function startBridge(config: BridgeConfig, command: readonly string
   let url = '';
   const edges = await startEdges(config, () => url, log);
   const upstream = upstreamSpec(config, command);
-  const open = await transportFor(upstream, { maxMessageSize: config.maxMessageSize });
-  const { sessions, metrics, parts, deps, admin } = assemble(config, upstream, open, log, edges.identity.metadata);
+  const settings = { maxMessageSize: config.maxMessageSize, maxJsonDepth: config.maxJsonDepth };
+  const open = await transportFor(upstream, settings);
+  const { sessions, metrics, parts, deps, admin } = await assemble(
+    config,
+    upstream,
+    open,
+    log,
+    edges.identity.metadata,
+  );
   const stages = requestStages(config, { identity: edges.identity.settings, tracing: edges.tracing?.stage });
-  const mcpServer = createListener(createMcpHandler(deps, stages), edges.tls);
+  const mcpServer = createListener(createMcpHandler(deps, stages), config, refusedBy(metrics), edges.tls);
   edges.onTlsChange = (contents) => reloadTls(mcpServer, contents, edges.tls!);
   const [mcpAddress, adminAddress] = await Promise.all([
     listen(mcpServer, config.port, config.host, 'MCP endpoint', '--port'),
@@ -55,6 +67,7 @@ export async function startBridge(config: BridgeConfig, command: readonly string
   void parts.shared?.keepRunning();
   parts.pool?.fill();
   sessions.startTicking();
+  deps.modern.startTicking(MODERN_TICK_MS, config.sseKeepalive, KEEPALIVE_COMMENT);
   return {
     url,
     adminUrl: `http://${hostForUrl(config.adminHost)}:${adminAddress.port}`,
@@ -70,7 +83,7 @@ interface UpstreamParts {
 }
 
 /** Builds the object graph, each part from the ones before it: upstreams, the session table, health, metrics. */
-function assemble(
+async function assemble(
   config: BridgeConfig,
   upstream: UpstreamSpec,
   open: TransportFactory,
@@ -78,29 +91,55 @@ function assemble(
   metadata: HttpDeps['metadata'],
 ) {
   const metrics = new Metrics();
-  const createUpstream = upstreamFactory(config, open, log, metrics);
+  const detector = new EraDetector(config.upstreamProtocol, log);
+  const upstreamOptions = upstreamOptionsOf(config, open, log, metrics, detector);
+  const createUpstream: UpstreamFactory = (onEnded) => new Upstream({ ...upstreamOptions, onEnded });
   const parts: UpstreamParts =
     config.sessionMode === 'shared'
       ? { shared: createUpstream() }
       : { pool: new UpstreamPool(createUpstream, config.poolMin, log) };
   const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
-  const deps: HttpDeps = { config, sessions, metrics, log, metadata, legacyWaiting: new Map(), draining: false };
-  const health = healthOf({ config, upstream, sessions, ...parts, isDraining: () => deps.draining });
+  const modern = await modernService({ config, log, metrics, ...parts, createUpstream, upstreamOptions, detector });
+  const common = { config, sessions, modern, metrics, log };
+  const deps: HttpDeps = { ...common, metadata, legacyWaiting: new Map(), draining: false };
+  const health = healthOf({ config, upstream, sessions, modern, ...parts, isDraining: () => deps.draining });
   metrics.observe({
     sessions: () => sessions.size,
-    inflight: () => sumOpenRequests(sessions),
-    children: () => (parts.shared ? 1 : sessions.size + (parts.pool?.status.ready ?? 0)),
+    inflight: () => sumOpenRequests(sessions, modern),
+    children: () => (parts.shared ? 1 : sessions.size + (parts.pool?.status.ready ?? 0) + modern.lane.size),
     poolReady: () => parts.pool?.status.ready ?? 0,
     ready: () => health.readiness().ok,
+    inputWaiting: () => modern.calls.waiting,
+    listenStreams: () => modern.hub.size,
   });
-  return { sessions, metrics, parts, deps, admin: createAdminServer(health, metrics) };
+  const guards = new RequestGuards(adminPolicy(config));
+  const admin = createAdminServer(health, metrics, { guards, limits: config, refused: refusedBy(metrics) });
+  return { sessions, metrics, parts, deps, admin };
 }
 
-function upstreamFactory(config: BridgeConfig, open: TransportFactory, log: Logger, metrics: Metrics): UpstreamFactory {
+const refusedBy = (metrics: Metrics) => (reason: ConnectionRefusal) => metrics.connectionsClosed.inc({ reason });
+
+/** How often long 2026-07-28 answers are checked for turning into streams (as sessions' are). */
+const MODERN_TICK_MS = 500;
+
+/** How every 2025-era upstream is made; with --upstream-protocol auto its first handshake probes the server's era. */
+function upstreamOptionsOf(
+  config: BridgeConfig,
+  open: TransportFactory,
+  log: Logger,
+  metrics: Metrics,
+  detector: EraDetector,
+) {
   const exclusive = config.sessionMode === 'per-session';
   const decorators = requestDecorators(config);
-  const options = { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics };
-  return (onEnded) => new Upstream({ ...options, onEnded });
+  const limits = {
+    requestTimeout: config.requestTimeout,
+    logRate: config.upstreamLogRate,
+    maxJsonDepth: config.maxJsonDepth,
+  };
+  const handshake = config.upstreamProtocol === 'auto' ? probingHandshake(detector) : undefined;
+  const options = { open, exclusive, restart: !exclusive, warmup: config.warmup, decorators, log, metrics, limits };
+  return { ...options, handshake };
 }
 
 function listen(server: McpServer, port: number, host: string, what: string, flag: string): Promise<AddressInfo> {
@@ -116,8 +155,8 @@ function listen(server: McpServer, port: number, host: string, what: string, fla
 
 const hostForUrl = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-function sumOpenRequests(sessions: SessionManager): number {
-  let total = 0;
+function sumOpenRequests(sessions: SessionManager, modern: ModernService): number {
+  let total = modern.calls.answering;
   for (const session of sessions.sessions()) total += session.openRequests;
   return total;
 }
@@ -137,14 +176,15 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
   deps.draining = true;
   parts.mcpServer.close();
   const deadline = Date.now() + parts.config.shutdownGrace;
-  while (sumOpenRequests(deps.sessions) > 0 && Date.now() < deadline) await sleep(50);
-  const unfinished = sumOpenRequests(deps.sessions);
+  while (sumOpenRequests(deps.sessions, deps.modern) > 0 && Date.now() < deadline) await sleep(50);
+  const unfinished = sumOpenRequests(deps.sessions, deps.modern);
   log.info(
     { unfinished },
     unfinished ? 'grace period over; closing with requests in flight' : 'in-flight requests done',
   );
   // Upstreams first: requests still in flight get an error saying the bridge is shutting down, on streams
   // that are still open; then the sessions and their streams.
+  await deps.modern.close();
   await Promise.all([parts.shared?.close(), parts.pool?.close(), deps.sessions.closeUpstreams()]);
   await deps.sessions.closeAll();
   parts.mcpServer.closeAllConnections();

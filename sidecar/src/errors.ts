@@ -1,82 +1,31 @@
-// The bridge's errors: two families with stable codes, and the one table of them (the README's errors table is
-// generated from it, and a test keeps the two in step).
+// The bridge's errors: two families with stable codes (their table is error-codes.ts).
 //   HttpRefusal  the HTTP request is refused (a status, a JSON-RPC error body whose message reads
 //                "Reason-Phrase: what happened and what to do", sometimes headers).
 //   RpcFailure   a JSON-RPC error answering a request: to a client whose request failed, or to the server for a
 //                server→client request the bridge cannot relay.
 // What an agent or an operator reads is worded once, here. Pure: no I/O, so the router uses it too.
 
-import { ERROR_CODES, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-sidecar/protocol';
+import { formatDuration } from '@mcp-sidecar/contract';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-sidecar/protocol';
 
-interface ErrorSpec {
-  readonly family: 'http' | 'rpc';
-  /** HTTP status, for refusals. */
-  readonly status?: number;
-  readonly rpcCode: number;
-  readonly meaning: string;
-}
+import { type ErrorCode, ERRORS } from './error-codes.ts';
+import { modernRefusals } from './errors-modern.ts';
 
-const http = (status: number, meaning: string, rpcCode: number = ERROR_CODES.serverError): ErrorSpec => ({
-  family: 'http',
-  status,
-  rpcCode,
-  meaning,
-});
-const rpc = (meaning: string, rpcCode: number = ERROR_CODES.serverError): ErrorSpec => ({
-  family: 'rpc',
-  rpcCode,
-  meaning,
-});
-
-export const ERRORS = {
-  unknown_path: http(404, 'The path is neither the MCP endpoint nor the legacy /sse and /messages.'),
-  method_not_allowed: http(405, 'The HTTP method is not part of the transport at that path.'),
-  origin_forbidden: http(403, 'The Origin header names an origin that is not allowed (--allowed-origins).'),
-  host_forbidden: http(403, 'The Host header is not allowed (DNS rebinding protection, --allowed-hosts).'),
-  not_acceptable: http(406, 'The Accept header does not list the media types the answer needs.'),
-  unsupported_media_type: http(415, 'The body is not sent as application/json.'),
-  unsupported_protocol_version: http(400, 'MCP-Protocol-Version names a revision the bridge does not serve.'),
-  session_id_required: http(400, 'The request needs an Mcp-Session-Id header (or the legacy sessionId).'),
-  session_not_found: http(404, 'The session does not exist or has ended.', -32001),
-  legacy_session_not_found: http(404, 'The legacy session does not exist, or its SSE stream is not open.'),
-  stream_conflict: http(409, 'The session already has its one GET stream open.'),
-  bad_last_event_id: http(400, 'Last-Event-ID was not issued by this bridge.'),
-  payload_too_large: http(413, 'The body is over --max-message-size; the connection is closed.'),
-  parse_error: http(400, 'The body is not valid JSON.', ERROR_CODES.parseError),
-  invalid_request: http(400, 'The body is JSON but not one JSON-RPC message.', ERROR_CODES.invalidRequest),
-  shutting_down: http(503, 'The bridge is shutting down and opens no new sessions (Retry-After: 1).'),
-  too_many_sessions: http(503, '--max-sessions sessions are open (Retry-After: 5).'),
-  upstream_not_ready: http(503, 'The shared MCP server did not get ready in time (Retry-After: 2).'),
-  unauthorized: http(401, 'No certificate, mesh identity or bearer token, and --auth requires one (WWW-Authenticate).'),
-  invalid_token: http(401, 'The bearer token failed verification: expired, wrong audience or issuer, unknown key…'),
-  auth_unavailable: http(503, 'The bearer token could not be checked: the JWKS could not be fetched (Retry-After: 5).'),
-  bad_forwarded_identity: http(400, 'A trusted proxy sent an x-forwarded-client-cert the bridge cannot read.'),
-  internal_error: http(500, 'The bridge failed to handle the request; its logs say why.', ERROR_CODES.internalError),
-  upstream_exited: rpc('The MCP server ended while handling the request; data has its exit code and signal.'),
-  upstream_stopped: rpc('The bridge stopped the MCP server (shutdown) before the request finished.'),
-  upstream_unavailable: rpc('The MCP server is restarting or not running; the request never reached it.'),
-  upstream_http_error: rpc('The HTTP upstream answered the request with an HTTP error status; data has the status.'),
-  upstream_stream_lost: rpc(
-    "The HTTP upstream's stream for the request ended without the answer and could not be resumed.",
-  ),
-  answer_too_large: rpc("The server's answer was over --max-message-size.", ERROR_CODES.internalError),
-  unattributable: rpc('To the server: a server→client request no single client can be found for.'),
-  capability_missing: rpc('To the server: the client did not declare the capability.', ERROR_CODES.methodNotFound),
-  access_denied: rpc('The access policy (--policy) does not let this caller use the tool, prompt or resource.'),
-} as const satisfies Record<string, ErrorSpec>;
-
-export type ErrorCode = keyof typeof ERRORS;
+export { type ErrorCode, ERRORS, renderErrorsMarkdown } from './error-codes.ts';
 
 /** An HTTP request the bridge refuses; `message` is the body's JSON-RPC error message. */
 export class HttpRefusal {
   readonly code: ErrorCode;
   readonly message: string;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The JSON-RPC error's `data`, when its shape is part of the protocol (e.g. -32022's supported versions). */
+  readonly data: unknown;
 
-  constructor(code: ErrorCode, message: string, headers?: Readonly<Record<string, string>>) {
+  constructor(code: ErrorCode, message: string, headers?: Readonly<Record<string, string>>, data?: unknown) {
     this.code = code;
     this.message = message;
     this.headers = headers;
+    this.data = data;
   }
 
   get status(): number {
@@ -109,20 +58,16 @@ export class RpcFailure {
   }
 }
 
-/** The README's errors table. */
-export function renderErrorsMarkdown(): string {
-  const rows = (Object.keys(ERRORS) as ErrorCode[]).map((code) => {
-    const spec: ErrorSpec = ERRORS[code];
-    const status = spec.status === undefined ? '—' : String(spec.status);
-    return `| \`${code}\` | ${spec.family === 'http' ? 'HTTP refusal' : 'JSON-RPC error'} | ${status} | ${spec.rpcCode} | ${spec.meaning} |`;
-  });
-  return ['| Code | Family | HTTP status | JSON-RPC code | When |', '| --- | --- | --- | --- | --- |', ...rows].join(
-    '\n',
-  );
-}
+/** Longest untrusted value (a header, an id, a name) quoted whole in a message; longer ones are cut. */
+export const QUOTE_LIMIT = 64;
+
+/** An untrusted value as quoted in messages and logs: cut to QUOTE_LIMIT characters, saying how long it was. */
+export const clip = (value: string, limit = QUOTE_LIMIT): string =>
+  value.length <= limit ? value : `${value.slice(0, limit)}… (${value.length} characters)`;
 
 /** Every HTTP refusal, worded once. */
 export const refuse = {
+  ...modernRefusals((code, message, headers, data) => new HttpRefusal(code, message, headers, data), clip),
   unknownPath: (endpoint: string, legacySse: string) =>
     new HttpRefusal('unknown_path', `Not Found: the MCP endpoint is ${endpoint} (legacy HTTP+SSE: ${legacySse})`),
   methodNotAllowed: (detail: string, allow: string) =>
@@ -130,12 +75,17 @@ export const refuse = {
   origin: (origin: string) =>
     new HttpRefusal(
       'origin_forbidden',
-      `Forbidden: Origin ${origin} is not allowed; start the bridge with --allowed-origins ${origin} to allow it`,
+      `Forbidden: Origin ${clip(origin)} is not allowed; start the bridge with --allowed-origins ${clip(origin)} to allow it`,
     ),
   host: (host: string) =>
     new HttpRefusal(
       'host_forbidden',
-      `Forbidden: Host ${host} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+      `Forbidden: Host ${clip(host)} is not allowed (DNS rebinding protection); use --allowed-hosts to allow it`,
+    ),
+  adminOrigin: () =>
+    new HttpRefusal(
+      'admin_origin_forbidden',
+      'Forbidden: the admin port answers probes and scrapers, not browsers; send the request without an Origin header',
     ),
   notAcceptable: (detail: string) => new HttpRefusal('not_acceptable', `Not Acceptable: ${detail}`),
   mediaType: () =>
@@ -146,18 +96,18 @@ export const refuse = {
   protocolVersion: (version: string | undefined) =>
     new HttpRefusal(
       'unsupported_protocol_version',
-      `Bad Request: unsupported MCP-Protocol-Version "${version}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+      `Bad Request: unsupported MCP-Protocol-Version "${clip(version ?? '')}"; this bridge serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
     ),
   sessionIdRequired: (detail: string) => new HttpRefusal('session_id_required', `Bad Request: ${detail}`),
   sessionNotFound: (id: string) =>
     new HttpRefusal(
       'session_not_found',
-      `Not Found: session ${id} does not exist or has ended; start a new session with initialize`,
+      `Not Found: session ${clip(id)} does not exist or has ended; start a new session with initialize`,
     ),
   legacySessionNotFound: (detail: string) => new HttpRefusal('legacy_session_not_found', `Not Found: ${detail}`),
   streamConflict: (detail: string) => new HttpRefusal('stream_conflict', `Conflict: ${detail}`),
   lastEventId: (value: string) =>
-    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${value}" was not issued by this server`),
+    new HttpRefusal('bad_last_event_id', `Bad Request: Last-Event-ID "${clip(value)}" was not issued by this server`),
   tooLarge: (limit: number) =>
     new HttpRefusal('payload_too_large', `Payload Too Large: the message is over --max-message-size (${limit} bytes)`, {
       connection: 'close',
@@ -166,6 +116,38 @@ export const refuse = {
     new HttpRefusal(
       notJson ? 'parse_error' : 'invalid_request',
       `Bad Request: the body is not one JSON-RPC message (${reason})`,
+    ),
+  invalidUtf8: () =>
+    new HttpRefusal(
+      'invalid_utf8',
+      'Bad Request: the body is not valid UTF-8; send the JSON-RPC message encoded as UTF-8',
+    ),
+  tooDeep: (limit: number) =>
+    new HttpRefusal(
+      'too_deep',
+      `Bad Request: the message nests arrays and objects deeper than ${limit} levels (--max-json-depth); send flatter params`,
+    ),
+  badHttp: () => new HttpRefusal('bad_http', 'Bad Request: the request is not valid HTTP/1.1', { connection: 'close' }),
+  readTimeout: (headersMs: number, bodyMs: number) =>
+    new HttpRefusal(
+      'read_timeout',
+      `Request Timeout: the request did not arrive in time (headers within ${formatDuration(headersMs)}, --headers-timeout; ` +
+        `all of it within ${formatDuration(bodyMs)}, --body-timeout); the connection is closed`,
+      { connection: 'close' },
+    ),
+  headersTooLarge: (limit: number) =>
+    new HttpRefusal(
+      'headers_too_large',
+      `Request Header Fields Too Large: the request line and headers are over ${limit} bytes (--max-header-size); ` +
+        'send shorter headers',
+      { connection: 'close' },
+    ),
+  tooManyConnections: (max: number) =>
+    new HttpRefusal(
+      'too_many_connections',
+      `Service Unavailable: mcp-sidecar already has ${max} open connections (--max-connections); ` +
+        'retry shortly, or reuse connections (keep-alive)',
+      { connection: 'close', 'retry-after': '1' },
     ),
   shuttingDown: () =>
     new HttpRefusal('shutting_down', 'Service Unavailable: mcp-sidecar is shutting down', { 'retry-after': '1' }),
@@ -231,7 +213,7 @@ export const errorText = (error: unknown): string => (error instanceof Error ? e
 
 /** What a request was about, in error messages: `tools/call 'search'`. */
 export const requestLabel = (method: string, target: string | undefined): string =>
-  target ? `${method} '${target}'` : method;
+  target ? `${clip(method)} '${clip(target)}'` : clip(method);
 
 /** Every JSON-RPC failure, worded once. */
 export const fail = {
@@ -270,12 +252,28 @@ export const fail = {
       'upstream_stream_lost',
       `the MCP server at ${url} ${why} before answering ${what}, and the stream could not be resumed; retry the request`,
     ),
+  requestTimeout: (what: string, timeoutMs: number) =>
+    new RpcFailure(
+      'request_timeout',
+      `the MCP server did not answer ${what} within ${formatDuration(timeoutMs)} (mcp-sidecar's --request-timeout), so ` +
+        'mcp-sidecar cancelled it; retry, or ask the operator to raise --request-timeout if the tool is that slow',
+    ),
+  notForwarded: (what: string) =>
+    new RpcFailure(
+      'not_forwarded',
+      `mcp-sidecar could not send ${what} to the MCP server (see the bridge's logs); the request was not started`,
+    ),
   answerTooLarge: (bytes: number) =>
     new RpcFailure(
       'answer_too_large',
       `the MCP server's answer was ${bytes} bytes or more, over mcp-sidecar's --max-message-size; raise the limit or ask for less data`,
     ),
-  unattributable: (method: string, inflight: number, clients: number) => {
+  answerTooDeep: (limit: number) =>
+    new RpcFailure(
+      'answer_too_deep',
+      `the MCP server's answer nested arrays and objects deeper than ${limit} levels (mcp-sidecar's --max-json-depth), so it was not forwarded`,
+    ),
+  unattributable: (method: string, inflight: number, clients?: number) => {
     if (clients === 0) {
       return new RpcFailure(
         'unattributable',
@@ -292,6 +290,23 @@ export const fail = {
         '(MCP SEP-2260), or run the bridge with --session-mode per-session.',
     );
   },
+  inputTimedOut: (method: string, timeoutMs: number) =>
+    new RpcFailure(
+      'input_timed_out',
+      `the client did not answer ${method} within ${Math.round(timeoutMs / 1000)} s (mcp-sidecar --input-timeout); the call is cancelled`,
+    ),
+  inputNotAllowed: (method: string, during: string) =>
+    new RpcFailure(
+      'input_not_allowed',
+      `a 2026-07-28 client cannot answer ${method} during ${during}; only tools/call, prompts/get and resources/read can ask for input`,
+    ),
+  inputAbandoned: (method: string) =>
+    new RpcFailure('input_abandoned', `the client closed or cancelled the request ${method} was for`),
+  undeclaredInput: (method: string, capability: string) =>
+    new RpcFailure(
+      'capability_missing',
+      `the 2026-07-28 request this is for did not declare the "${capability}" capability in its _meta, so its client cannot answer ${method}`,
+    ),
   accessDenied: (what: string, caller: string, reason: string) =>
     new RpcFailure(
       'access_denied',

@@ -14,6 +14,8 @@ const Gauge = load('prom-client/lib/gauge') as typeof PromClient.Gauge;
 const Histogram = load('prom-client/lib/histogram') as typeof PromClient.Histogram;
 const Registry = load('prom-client/lib/registry') as typeof PromClient.Registry;
 
+import type { Era } from './context.ts';
+
 /** Methods get their own label value; anything else is "other", so clients cannot explode cardinality. */
 const KNOWN_METHODS = new Set([
   'initialize',
@@ -33,12 +35,17 @@ const KNOWN_METHODS = new Set([
   'tasks/result',
   'tasks/list',
   'tasks/cancel',
+  'server/discover',
+  'subscriptions/listen',
 ]);
 
 export const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
 
 export interface LiveState {
   sessions(): number;
+  /** 2026-07-28 calls waiting for their client's input (MRTR), and open subscriptions/listen streams. */
+  inputWaiting?(): number;
+  listenStreams?(): number;
   inflight(): number;
   children(): number;
   poolReady(): number;
@@ -83,12 +90,77 @@ export class Metrics {
     'Requests the access policy refused before they reached the server, by kind (tool, prompt, resource).',
     ['kind'],
   );
+  readonly requests = counter(
+    this.registry,
+    'mcp_sidecar_requests_total',
+    'Client requests, by protocol era (legacy-session: 2024-11-05 to 2025-11-25; modern: 2026-07-28) and method.',
+    ['era', 'method'],
+  );
+  readonly inputRounds = counter(
+    this.registry,
+    'mcp_sidecar_input_rounds_total',
+    "input_required results sent to 2026-07-28 clients for a 2025-era server's questions (MRTR rounds).",
+    [],
+  );
+  readonly inputExpired = counter(
+    this.registry,
+    'mcp_sidecar_input_expired_total',
+    'MRTR calls whose client did not come back within --input-timeout (the call was cancelled upstream).',
+    [],
+  );
+  readonly inputStatesRefused = counter(
+    this.registry,
+    'mcp_sidecar_input_states_refused_total',
+    'Retries refused for their requestState, by error code (tampered, expired, replayed, wrong replica…).',
+    ['reason'],
+  );
+  readonly listenStarted = counter(
+    this.registry,
+    'mcp_sidecar_listen_streams_started_total',
+    'subscriptions/listen streams opened by 2026-07-28 clients.',
+    [],
+  );
+  /** Children of `requests` by era and method, so the hot path looks a label pair up instead of hashing it. */
+  readonly #requestChildren = new Map<string, Map<string, PromClient.Counter.Internal>>();
   readonly invalidLines = counter(
     this.registry,
     'mcp_sidecar_upstream_invalid_lines_total',
-    'Upstream stdout lines skipped because they were not JSON-RPC (or too long).',
+    'Upstream stdout lines skipped because they were not JSON-RPC (or too long, or nested too deep).',
     ['reason'],
   );
+  readonly logLinesSuppressed = counter(
+    this.registry,
+    'mcp_sidecar_upstream_log_lines_suppressed_total',
+    "Lines of a server's stderr or non-JSON stdout counted but not logged (over --upstream-log-rate).",
+    ['stream'],
+  );
+  readonly requestTimeouts = counter(
+    this.registry,
+    'mcp_sidecar_request_timeouts_total',
+    'Requests the server did not answer within --request-timeout (failed to the client, cancelled upstream).',
+    [],
+  );
+  readonly streamsEnded = counter(
+    this.registry,
+    'mcp_sidecar_streams_ended_total',
+    'SSE streams the bridge ended itself, by reason (slow_reader: the client fell further behind than allowed).',
+    ['reason'],
+  );
+  readonly connectionsClosed = counter(
+    this.registry,
+    'mcp_sidecar_connections_closed_total',
+    'Client connections answered and closed before a request reached an endpoint, by reason.',
+    ['reason'],
+  );
+
+  /** Counts one client request (methods outside the known list count as "other"). */
+  countRequest(era: Era, method: string): void {
+    let byMethod = this.#requestChildren.get(era);
+    if (!byMethod) this.#requestChildren.set(era, (byMethod = new Map<string, PromClient.Counter.Internal>()));
+    let child = byMethod.get(method);
+    if (!child) byMethod.set(method, (child = this.requests.labels(era, methodLabel(method))));
+    child.inc();
+  }
 
   /** Registers the gauges, which read the bridge's live state at scrape time; called once it is assembled. */
   observe(live: LiveState): void {
@@ -104,6 +176,18 @@ export class Metrics {
       live.poolReady(),
     );
     gauge(registry, 'mcp_sidecar_ready', '1 when /readyz answers 200.', () => (live.ready() ? 1 : 0));
+    gauge(
+      registry,
+      'mcp_sidecar_input_waiting',
+      "2026-07-28 calls waiting for their client's input (MRTR).",
+      () => live.inputWaiting?.() ?? 0,
+    );
+    gauge(
+      registry,
+      'mcp_sidecar_listen_streams',
+      'Open subscriptions/listen streams.',
+      () => live.listenStreams?.() ?? 0,
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Bridge } from '../src/bridge.ts';
+import { sessionFingerprint } from '../src/health.ts';
 import { waitFor, waitForExit } from '../../test/helpers/bridge-process.ts';
 import { exists } from '../../test/helpers/processes.ts';
 import { initializeRequest, MCP_HEADERS } from '../../test/helpers/mcp-http.ts';
@@ -117,10 +118,11 @@ describe.each(MODES)('sessions and protocol version (--session-mode %s)', (sessi
     const pid = Number(await session.tool('pid-1', 'pid'));
     expect(exists(pid)).toBe(true);
     if (sessionMode === 'per-session') {
-      expect((await statusSessions(bridge)).find((s) => s.id === session.id)?.upstream?.pid).toBe(pid);
+      const listed = (await statusSessions(bridge)).find((s) => s.fingerprint === sessionFingerprint(session.id));
+      expect(listed?.upstream?.pid).toBe(pid);
     }
     expect((await session.delete()).status).toBe(200);
-    expect((await statusSessions(bridge)).map((s) => s.id)).not.toContain(session.id);
+    expect((await statusSessions(bridge)).map((s) => s.fingerprint)).not.toContain(sessionFingerprint(session.id));
     if (sessionMode === 'per-session') {
       await waitForExit(pid);
     } else {
@@ -163,7 +165,10 @@ describe.each(MODES)('limits (--session-mode %s)', (sessionMode) => {
       const session = await openSession(bridge.url);
       const pid = Number(await session.tool('pid-1', 'pid'));
       await waitFor(
-        async () => ((await statusSessions(bridge)).some((s) => s.id === session.id) ? undefined : true),
+        async () =>
+          (await statusSessions(bridge)).some((s) => s.fingerprint === sessionFingerprint(session.id))
+            ? undefined
+            : true,
         5_000,
         () => `session ${session.id} still open after 5 s idle`,
       );

@@ -109,7 +109,8 @@ export const readUntilMessage = (sse: SseReader, match: (message: Record<string,
   sse.until((event) => event.data !== undefined && event.data !== '' && match(JSON.parse(event.data) as never), ms);
 
 interface StatusSession {
-  id: string;
+  /** sessionFingerprint(id): /status never shows a session id. */
+  fingerprint: string;
   upstream?: { pid?: number };
 }
 

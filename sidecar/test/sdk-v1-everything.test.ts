@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 import { waitFor } from '../../test/helpers/bridge-process.ts';
+import { sessionFingerprint } from '../src/health.ts';
 import {
   bridgeStatus,
   Closer,
@@ -135,7 +136,9 @@ describe.each(['shared', 'per-session'] as const)(
         'Echo: after cancel',
       );
       const status = await bridgeStatus(bridge.adminUrl);
-      expect(status.sessions.list.find((session) => session.id === transport.sessionId)).toMatchObject({
+      expect(
+        status.sessions.list.find((session) => session.fingerprint === sessionFingerprint(transport.sessionId!)),
+      ).toMatchObject({
         openRequests: 0,
       });
     });

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 import { waitFor, waitForExit } from '../../test/helpers/bridge-process.ts';
+import { sessionFingerprint } from '../src/health.ts';
 import { exists } from '../../test/helpers/processes.ts';
 import { MCP_HEADERS } from '../../test/helpers/mcp-http.ts';
 import {
@@ -25,7 +26,9 @@ describe.each(['shared', 'per-session'] as const)('SDK v1 session lifecycle on m
   const closer = new Closer();
   const connect = async (name = `lifecycle-${mode}`): Promise<V1StreamableSession> =>
     closer.add(await connectV1(bridge.url, name), (session) => session.client.close());
-  const openSessionIds = async () => (await bridgeStatus(bridge.adminUrl)).sessions.list.map((session) => session.id);
+  /** The sessions /status lists, by fingerprint (it never shows a session id). */
+  const openSessionIds = async (): Promise<string[]> =>
+    (await bridgeStatus(bridge.adminUrl)).sessions.list.map((session) => session.fingerprint);
   /** A request on an ended session, sent by hand: the bridge must say 404 (spec 2025-11-25, Session Management). */
   const statusForOldSession = async (sessionId: string) => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
@@ -51,11 +54,11 @@ describe.each(['shared', 'per-session'] as const)('SDK v1 session lifecycle on m
     expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'before' } }))).toBe('Echo: before');
     const pid = await upstreamPidOf(bridge.adminUrl, sessionId);
     expect(pid).toBeGreaterThan(0);
-    expect(await openSessionIds()).toContain(sessionId);
+    expect(await openSessionIds()).toContain(sessionFingerprint(sessionId));
 
     await transport.terminateSession();
     expect(transport.sessionId).toBeUndefined();
-    expect(await openSessionIds()).not.toContain(sessionId);
+    expect(await openSessionIds()).not.toContain(sessionFingerprint(sessionId));
     expect(await statusForOldSession(sessionId)).toBe(404);
     await client.close();
 
@@ -77,14 +80,14 @@ describe.each(['shared', 'per-session'] as const)('SDK v1 session lifecycle on m
     await client.close();
     // close() only aborts the client's streams: no DELETE, so the session is still open on the bridge.
     expect(transport.sessionId).toBe(sessionId);
-    expect(await openSessionIds()).toContain(sessionId);
+    expect(await openSessionIds()).toContain(sessionFingerprint(sessionId));
     // terminateSession() reuses the transport's AbortController, which close() aborted: the SDK throws AbortError
     // before any request leaves (SDK behaviour, @modelcontextprotocol/sdk 1.32.2 client/streamableHttp.js).
     await expect(transport.terminateSession()).rejects.toThrow(/aborted/i);
-    expect(await openSessionIds()).toContain(sessionId);
+    expect(await openSessionIds()).toContain(sessionFingerprint(sessionId));
 
     await waitFor(
-      async () => ((await openSessionIds()).includes(sessionId) ? undefined : true),
+      async () => ((await openSessionIds()).includes(sessionFingerprint(sessionId)) ? undefined : true),
       IDLE_TIMEOUT_MS + 5_000,
       () => `session ${sessionId} was not reaped after ${IDLE_TIMEOUT_MS} ms idle\n${bridge.output().slice(-2000)}`,
     );

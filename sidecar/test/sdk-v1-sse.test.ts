@@ -25,7 +25,9 @@ describe.each(['shared', 'per-session'] as const)(
     let bridge: LoggedBridge;
     const closer = new Closer();
     const legacySessionIds = async () =>
-      (await bridgeStatus(bridge.adminUrl)).sessions.list.filter((s) => s.transport === 'legacy').map((s) => s.id);
+      (await bridgeStatus(bridge.adminUrl)).sessions.list
+        .filter((s) => s.transport === 'legacy')
+        .map((s) => s.fingerprint);
     const connect = async (name = `sse-${mode}`): Promise<V1SseSession> =>
       closer.add(await connectV1Sse(legacySseUrl(bridge.url), name), (session) => session.client.close());
 
@@ -120,7 +122,8 @@ describe.each(['shared', 'per-session'] as const)(
       const [sessionId] = (await legacySessionIds()).filter((id) => !before.includes(id));
       expect(sessionId).toBeDefined();
       const status = await bridgeStatus(bridge.adminUrl);
-      const pid = status.sessions.list.find((session) => session.id === sessionId)?.upstream?.pid ?? status.shared?.pid;
+      const pid =
+        status.sessions.list.find((session) => session.fingerprint === sessionId)?.upstream?.pid ?? status.shared?.pid;
       await client.close();
       await waitFor(
         async () => ((await legacySessionIds()).includes(sessionId!) ? undefined : true),

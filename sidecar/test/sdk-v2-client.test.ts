@@ -1,6 +1,6 @@
 // The SDK v2 client (@modelcontextprotocol/client) against mcp-sidecar in front of server-everything: the default
 // 2025-11-25 initialize handshake, and `versionNegotiation: 'auto'`, whose server/discover probe (2026-07-28) the
-// bridge refuses with a plain 400, after which the client must fall back to initialize and work normally.
+// bridge answers, after which the client speaks 2026-07-28 without a session.
 
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V2Client } from '@modelcontextprotocol/client';
@@ -76,26 +76,21 @@ describe.each(['shared', 'per-session'] as const)('SDK v2 client → mcp-sidecar
     expect(session.samplingRequests).toHaveLength(1);
   });
 
-  test("versionNegotiation 'auto': the discover probe gets 400, the client falls back to initialize and works", async () => {
+  // Until the bridge served 2026-07-28, the auto probe got a plain 400 and the client fell back to initialize after a
+  // wasted round trip. Now the probe is answered and the client stays modern (sdk-v2-modern.test.ts goes further).
+  test("versionNegotiation 'auto': the discover probe is answered, the client speaks 2026-07-28, no session opens", async () => {
     const sessionsBefore = (await bridgeStatus(bridge.adminUrl)).sessions.open;
     const session = await connect({ mode: 'auto', name: `v2-auto-${mode}` });
     const { client, wire } = session;
-    expect(wire[0]).toMatchObject({ httpMethod: 'POST', rpcMethod: 'server/discover', status: 400 });
+    expect(wire[0]).toMatchObject({ httpMethod: 'POST', rpcMethod: 'server/discover', status: 200 });
     expect(wire[0]?.protocolVersionHeader).toMatch(/^2026-/);
-    expect(wire[1]).toMatchObject({ httpMethod: 'POST', rpcMethod: 'initialize', status: 200 });
-    expect(client.getProtocolEra()).toBe('legacy');
-    expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
-    expect(client.getDiscoverResult()).toBeUndefined();
-    // The refused probe left no session behind: only the fallback's initialize opened one.
-    expect((await bridgeStatus(bridge.adminUrl)).sessions.open).toBe(sessionsBefore + 1);
-
+    expect(client.getProtocolEra()).toBe('modern');
+    expect(client.getDiscoverResult()?.supportedVersions).toContain('2026-07-28');
+    expect((await bridgeStatus(bridge.adminUrl)).sessions.open).toBe(sessionsBefore);
     expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'auto' } }))).toBe('Echo: auto');
     const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'auto?' } });
     expect(textOf(sampled)).toContain(samplingAnswerOf(`v2-auto-${mode}`));
-    // After the fallback every request carries the negotiated legacy version, never the probe's.
-    const after = wire.slice(2).filter((record) => record.httpMethod === 'POST');
-    expect(after.length).toBeGreaterThan(0);
-    expect(after.every((record) => record.protocolVersionHeader === '2025-11-25')).toBe(true);
+    expect(wire.some((record) => record.rpcMethod === 'initialize')).toBe(false);
   });
 
   // Spec 2025-11-25, Lifecycle: "If the server supports the requested protocol version, it MUST respond with the

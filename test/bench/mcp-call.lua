@@ -16,6 +16,12 @@ end
 
 local prefix
 local next_id
+-- MCP_WIRE=2026-07-28: stateless 2026-07-28 calls instead (no session; the protocol version in the header and in
+-- params._meta with the client capabilities, the method in Mcp-Method, the tool in Mcp-Name), as such a client sends.
+local modern = os.getenv("MCP_WIRE") == "2026-07-28"
+local META = ',"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+  .. '"io.modelcontextprotocol/clientInfo":{"name":"wrk","version":"1"},'
+  .. '"io.modelcontextprotocol/clientCapabilities":{}}'
 non2xx = 0
 no_result = 0
 
@@ -28,9 +34,12 @@ function init(args)
     "Host: " .. wrk.host .. ":" .. wrk.port,
     "Content-Type: application/json",
     "Accept: application/json, text/event-stream",
-    "MCP-Protocol-Version: 2025-11-25",
+    modern and "MCP-Protocol-Version: 2026-07-28" or "MCP-Protocol-Version: 2025-11-25",
   }
-  if session ~= "" then
+  if modern then
+    table.insert(lines, "Mcp-Method: tools/call")
+    table.insert(lines, "Mcp-Name: echo")
+  elseif session ~= "" then
     table.insert(lines, "Mcp-Session-Id: " .. session)
   end
   -- Built once: wrk.format() per request would rebuild every header and cost wrk CPU on a shared 2-core box.
@@ -41,7 +50,7 @@ function request()
   local id = next_id
   next_id = next_id + 1
   local body = '{"jsonrpc":"2.0","id":' .. id
-    .. ',"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}'
+    .. ',"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}' .. (modern and META or '') .. '}}'
   return prefix .. "Content-Length: " .. #body .. "\r\n\r\n" .. body
 end
 

@@ -5,7 +5,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './options.ts';
 import { CLK_TCK, machineTicks } from './proc-stats.ts';
-import { baselineTable, featureTable, idleSessionsTable, newSessionTable, throughputTable } from './table.ts';
+import { baselineTable, eraTable, featureTable, idleSessionsTable, newSessionTable, throughputTable } from './table.ts';
 import { REPO_ROOT } from './targets.ts';
 import type { TargetResult } from './types.ts';
 import { WRK } from './wrk.ts';
@@ -69,6 +69,8 @@ export function printTables(results: TargetResult[], options: BenchOptions): voi
   if (options.newSessions > 0) blocks.push(newSessionTable(results, options.newSessions));
   const idle = options.idleSessions > 0 ? idleSessionsTable(results) : undefined;
   if (idle) blocks.push(idle);
+  const eras = eraTable(results, options.connections);
+  if (eras) blocks.push(eras);
   const features = featureTable(results, options.connections);
   if (features) blocks.push(features);
   const versus = baselineTable(results, options.connections);

@@ -57,7 +57,7 @@ async function startEntry(def: TargetDef, options: BenchOptions, run: RunContext
     log(`${def.label}: session ${entry.session || '(none: bare ceiling)'}; echo verified`);
     const connections = Math.max(...options.connections);
     const warm = { session: entry.session, connections, durationS: options.warmupS, idBase: nextIdBase() };
-    if (options.warmupS > 0) await runWrk({ url: entry.target.url, ...warm, marker: run.marker });
+    if (options.warmupS > 0) await runWrk({ url: entry.target.url, ...warm, marker: run.marker, wire: def.wire });
   } catch (error) {
     await fail(entry, error);
   }
@@ -120,10 +120,13 @@ async function finish(entry: Entry, options: BenchOptions, run: RunContext): Pro
   if (!entry.target) return;
   const { def, result } = entry;
   try {
-    if (options.newSessions > 0) await measureNewSessions(entry.target, result, options);
+    // 2026-07-28 has no sessions: the session scenarios belong to the 2025 rows.
+    const sessions = def.wire === undefined;
+    if (sessions && options.newSessions > 0) await measureNewSessions(entry.target, result, options);
     await stopTarget(entry.target);
     entry.target = undefined;
-    if (def.id.startsWith('sidecar-shared') && options.idleSessions > 0) await measureIdle(def, result, options, run);
+    if (sessions && def.id.startsWith('sidecar-shared') && options.idleSessions > 0)
+      await measureIdle(def, result, options, run);
   } catch (error) {
     await fail(entry, error);
   }

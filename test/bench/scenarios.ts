@@ -13,9 +13,41 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** Checks a 2026-07-28 target really proxies, without a session: a stateless echo round trip. */
+async function checkModern(target: RunningTarget): Promise<string> {
+  const text = `bench-check-${Date.now()}`;
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const body = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { message: text }, _meta: meta },
+  };
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'echo',
+    },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as { result?: { content?: { text?: string }[]; resultType?: string } };
+  if (answer.result?.content?.[0]?.text !== text || answer.result.resultType !== 'complete') {
+    throw new Error(`2026-07-28 tools/call echo answered ${response.status} ${JSON.stringify(answer)}`);
+  }
+  return '';
+}
+
 /** Creates the session wrk will use, and checks the target really proxies: tools/list and an echo round trip. */
 export async function openBenchSession(target: RunningTarget): Promise<string> {
   const { client, def } = target;
+  if (def.wire === '2026-07-28') return checkModern(target);
   const { sessionId } = await client.initialize();
   if (def.kind === 'bare') return sessionId ?? '';
   if (!sessionId) throw new Error('initialize response carried no Mcp-Session-Id header');
@@ -52,7 +84,7 @@ function foreignCpu(before: CpuSample, after: CpuSample): { busy: number; foreig
 export async function throughput(target: RunningTarget, load: LoadOptions): Promise<ThroughputResult> {
   const root = target.group.pid;
   const before = sampleCpu(root);
-  const wrk = await runWrk({ url: target.url, ...load });
+  const wrk = await runWrk({ url: target.url, ...load, wire: target.def.wire });
   const after = sampleCpu(root);
   const errors = wrk.non2xx + wrk.no_result + socketErrors(wrk);
   const ok = Math.max(0, wrk.requests - wrk.non2xx - wrk.no_result);

@@ -97,6 +97,7 @@ export function newSessionTable(results: TargetResult[], count: number): string 
   };
   const rows = results.flatMap((t): Row[] => {
     const r = pick(t);
+    if (!r && t.id.endsWith('-2026')) return []; // 2026-07-28 has no sessions to open
     if (!r) return [unavailable(t)];
     if (!t.newSessionPaced) return [row(t.label, r)];
     return [row(`${t.label}, back to back`, r), row(`${t.label}, warm one waiting`, t.newSessionPaced)];
@@ -116,13 +117,37 @@ export function idleSessionsTable(results: TargetResult[]): string | undefined {
       title = `Idle sessions: ${int(r.sessions)} open sessions, bridge RSS (issue bar ≤ ${r.barMb} MB)`;
       const cells = [fixed(r.rssBeforeMb, 1), fixed(r.rssAfterMb, 1), fixed(perSession, 1), fixed(r.peakRssMb, 1)];
       rows.push({ label: t.label, cells: [...cells, fixed(r.openSeconds, 1), verdict] });
-    } else if (t.id.startsWith('sidecar-shared')) {
+    } else if (t.id.startsWith('sidecar-shared') && !t.id.endsWith('-2026')) {
       rows.push(unavailable(t));
       title ||= 'Idle sessions: bridge RSS with many open sessions (mcp-sidecar shared only)';
     }
   }
   if (rows.length === 0) return undefined;
   return render(title, ['RSS before MB', 'RSS after MB', 'KB/session', 'peak MB', 'open s', 'verdict'], rows);
+}
+
+/** The two eras on one bridge, mode by mode: stateless 2026-07-28 calls against calls on a 2025-11-25 session. */
+export function eraTable(results: TargetResult[], connections: number[]): string | undefined {
+  const rows: Row[] = [];
+  for (const mode of ['sidecar-shared', 'sidecar-per-session'] as const) {
+    const [legacy, modern] = [results.find((t) => t.id === mode), results.find((t) => t.id === `${mode}-2026`)];
+    if (!legacy || !modern) continue;
+    for (const c of connections) {
+      const [a, b] = [runAt(modern, c), runAt(legacy, c)];
+      if (a && b) {
+        rows.push({
+          label: `${legacy.label}, calls/s at ${c}`,
+          cells: [int(a.callsPerSecond), int(b.callsPerSecond), ratio(a.callsPerSecond, b.callsPerSecond)],
+        });
+      }
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return render(
+    '2026-07-28 (stateless) against 2025-11-25 (session), same bridge',
+    ['2026-07-28', '2025-11-25', 'ratio'],
+    rows,
+  );
 }
 
 /** Working tree against the --baseline build, mode by mode: calls/s at each connection count and new-session p50. */

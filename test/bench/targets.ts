@@ -20,6 +20,7 @@ type FeatureId = 'sidecar-tls' | 'sidecar-traced';
 export type TargetId =
   | 'bare'
   | SidecarId
+  | `${SidecarId}-2026`
   | FeatureId
   | `${SidecarId}@base`
   | 'supergateway'
@@ -53,12 +54,16 @@ export type TargetDef = {
   /** Why the target cannot be started at all (checked before spawning), or undefined. */
   missing: () => string | undefined;
   launch: (ctx: LaunchContext) => Launch;
+  /** '2026-07-28': the load is stateless 2026-07-28 calls (mcp-call.lua with MCP_WIRE=2026-07-28), no session is opened. */
+  wire?: '2026-07-28';
 };
 
 export const TARGET_IDS: TargetId[] = [
   'bare',
   'sidecar-shared',
+  'sidecar-shared-2026',
   'sidecar-per-session',
+  'sidecar-per-session-2026',
   'sidecar-tls',
   'sidecar-traced',
   'sidecar-shared@base',
@@ -86,12 +91,17 @@ export interface OtherBuild {
   readonly entry: string;
 }
 
-function sidecar(mode: 'shared' | 'per-session', other?: OtherBuild): TargetDef {
+function sidecar(mode: 'shared' | 'per-session', other?: OtherBuild, wire?: '2026-07-28'): TargetDef {
   const entry = other?.entry ?? SIDECAR_ENTRY;
   const id: SidecarId = mode === 'shared' ? 'sidecar-shared' : 'sidecar-per-session';
   return {
-    id: other ? `${id}@base` : id,
-    label: other ? `mcp-sidecar ${mode} @${other.short}` : `mcp-sidecar ${mode}`,
+    id: other ? `${id}@base` : wire ? `${id}-2026` : id,
+    label: other
+      ? `mcp-sidecar ${mode} @${other.short}`
+      : wire
+        ? `mcp-sidecar ${mode}, 2026-07-28`
+        : `mcp-sidecar ${mode}`,
+    ...(wire ? { wire } : {}),
     kind: 'ours',
     readiness: 'readyz',
     missing: () => (existsSync(entry) ? undefined : `entry file ${entry} not found`),
@@ -247,8 +257,10 @@ function feature(id: FeatureId): TargetDef {
 /** Every target, in table order; the @base rows only when a baseline build is given. */
 export function targetsFor(baseline: OtherBuild | undefined): TargetDef[] {
   const base = baseline ? [sidecar('shared', baseline), sidecar('per-session', baseline)] : [];
+  const modern = [sidecar('shared', undefined, '2026-07-28'), sidecar('per-session', undefined, '2026-07-28')];
   const features = [feature('sidecar-tls'), feature('sidecar-traced')];
-  return [bare, sidecar('shared'), sidecar('per-session'), ...features, ...base, supergateway, mcpProxy, ...httpRows];
+  const rows = [bare, sidecar('shared'), sidecar('per-session'), ...modern, ...features, ...base];
+  return [...rows, supergateway, mcpProxy, ...httpRows];
 }
 
 const httpRows = [httpDirect, sidecarHttp, mcpProxyHttp];

@@ -1,4 +1,4 @@
-// Runs wrk with mcp-call.lua and parses the JSON line its done() prints.
+// Runs wrk with mcp-call.lua (MCP_WIRE=2026-07-28 for stateless 2026-07-28 calls) and parses the JSON line its done() prints.
 import { join } from 'node:path';
 import { spawnGroup, stopGroup } from './proc-group.ts';
 import { BENCH_DIR } from './targets.ts';
@@ -24,6 +24,8 @@ export type WrkOptions = {
   /** Offset for JSON-RPC ids so runs on one session never reuse an id. */
   idBase: number;
   marker: string;
+  /** '2026-07-28': stateless 2026-07-28 calls (mcp-call.lua with MCP_WIRE) instead of calls on a session. */
+  wire?: '2026-07-28';
 };
 
 /** One wrk thread for a single connection; two (one per core) for anything more, as the brief fixes. */
@@ -41,6 +43,7 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     MCP_SESSION_ID: options.session,
     MCP_ID_BASE: String(options.idBase),
     MCP_BENCH_RUN: options.marker,
+    MCP_WIRE: options.wire ?? '',
   };
   const group = spawnGroup('wrk', WRK, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -1,15 +1,25 @@
-// Runs the installed `@modelcontextprotocol/conformance` CLI (0.1.16) against a server URL and collects its verdict.
+// Runs an installed `@modelcontextprotocol/conformance` CLI against a server URL and collects its verdict: 0.1.16
+// (the 2025-11-25 suite), or 0.2.0-alpha installed under the alias `conformance-next` (`--requirements 2026-07-28`).
 // The per-scenario verdict comes from the checks.json files the CLI writes; its printed summary is the fallback.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The CLI's entry script (`node_modules/.bin/conformance` links to it). */
-export const CONFORMANCE_CLI = path.join(REPO_ROOT, 'node_modules/.bin/conformance');
+/** A package's `conformance` bin, read from its package.json: both versions install a bin of that name. */
+function cliOf(packageDir: string): string {
+  const dir = path.join(REPO_ROOT, 'node_modules', packageDir);
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  return path.join(dir, manifest.bin['conformance']!);
+}
+
+/** The 0.1.16 CLI's entry script. */
+export const CONFORMANCE_CLI = cliOf('@modelcontextprotocol/conformance');
+/** The 0.2.0-alpha CLI's entry script (devDependency alias `conformance-next`). */
+export const CONFORMANCE_NEXT_CLI = cliOf('conformance-next');
 
 export interface RunConformanceOptions {
   /** Streamable HTTP endpoint, e.g. `http://127.0.0.1:3000/mcp`. Use a loopback host for `dns-rebinding-protection`. */
@@ -29,6 +39,10 @@ export interface RunConformanceOptions {
   specVersion?: string;
   /** Ask the CLI for JSON check output. */
   verbose?: boolean;
+  /** Run the scenarios a revision requires at its wire (0.2.0-alpha: `2026-07-28`); excludes suite and scenario. */
+  requirements?: string;
+  /** Which CLI: CONFORMANCE_CLI (default) or CONFORMANCE_NEXT_CLI. */
+  cli?: string;
   /** Receives the CLI's output as it arrives; by default it is copied to this process's stdout and stderr. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Kill the CLI after this long; 10 minutes by default. */
@@ -78,7 +92,8 @@ const SUMMARY_LINE = /^([✓✗]) (\S+): \d+ passed, \d+ failed$/;
 function cliArguments(options: RunConformanceOptions): string[] {
   const args = ['server', '--url', options.url, '--expected-failures', options.expectedFailures];
   args.push('--output-dir', options.outputDir);
-  if (options.scenario) args.push('--scenario', options.scenario);
+  if (options.requirements) args.push('--requirements', options.requirements);
+  else if (options.scenario) args.push('--scenario', options.scenario);
   else if (options.suite) args.push('--suite', options.suite);
   if (options.specVersion) args.push('--spec-version', options.specVersion);
   if (options.verbose) args.push('--verbose');
@@ -92,7 +107,7 @@ function defaultSink(chunk: string, stream: 'stdout' | 'stderr'): void {
 /** Spawns the CLI with this Node (≥ 22, which the CLI needs) rather than whichever `node` is first on PATH. */
 function runCli(options: RunConformanceOptions): Promise<{ exitCode: number; output: string }> {
   const sink = options.onOutput ?? defaultSink;
-  const child = spawn(process.execPath, [CONFORMANCE_CLI, ...cliArguments(options)], {
+  const child = spawn(process.execPath, [options.cli ?? CONFORMANCE_CLI, ...cliArguments(options)], {
     cwd: REPO_ROOT,
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,6 +169,28 @@ function parseSummary(output: string): ScenarioResult[] {
     if (match) results.push({ scenario: match[2]!, passed: match[1] === '✓', checks: [] });
   }
   return results;
+}
+
+/** The server scenarios a revision's requirements score (`conformance list --requirements <revision>`). */
+export async function requiredServerScenarios(cli: string, requirements: string): Promise<string[]> {
+  const { exitCode, output } = await new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'list', '--requirements', requirements], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ exitCode: code ?? 1, output: text }));
+  });
+  if (exitCode !== 0) throw new Error(`conformance list --requirements ${requirements} exited with ${exitCode}`);
+  const section =
+    output
+      .replace(ANSI, '')
+      .split('Server scenarios')[1]
+      ?.split(/\n\s*\n/)[0] ?? '';
+  return [...section.matchAll(/^ {2}- (\S+)$/gm)].map((match) => match[1]!);
 }
 
 /** Runs the conformance suite (or one scenario) and resolves once the CLI has exited. */

@@ -15,6 +15,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BRIDGE_MAIN = fileURLToPath(new URL('../../sidecar/src/main.ts', import.meta.url));
 export const CONFORMANCE_SERVER = fileURLToPath(new URL('../fixtures/conformance-server.ts', import.meta.url));
 export const NODE = process.execPath;
+/** The V8 flags the bridge runs with everywhere (sidecar/bin/mcp-sidecar.js's shebang, npm start), so tests measure it as shipped. */
+export const BRIDGE_NODE_FLAGS = ['--max-semi-space-size=16'];
 
 /** `node <fixture>` for a TypeScript fixture file under test/fixtures. */
 export const fixtureCommand = (file: string, ...args: string[]): string[] => [
@@ -42,7 +44,7 @@ export async function spawnBridge(
 ): Promise<BridgeProcess> {
   const child = spawn(
     NODE,
-    ['--conditions=mcp-sidecar-source', BRIDGE_MAIN, '--port', '0', '--admin-port', '0', ...args],
+    [...BRIDGE_NODE_FLAGS, '--conditions=mcp-sidecar-source', BRIDGE_MAIN, '--port', '0', '--admin-port', '0', ...args],
     {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,6 +27,7 @@ import { type BridgeConfig, defaultBridgeConfig } from '@mcp-sidecar/contract';
 
 import { type Bridge, startBridge } from '../../sidecar/src/bridge.ts';
 import { createLogger } from '../../sidecar/src/log.ts';
+import { sessionFingerprint } from '../../sidecar/src/health.ts';
 import { NODE, REPO_ROOT, waitUntilReady } from './bridge-process.ts';
 
 /** `node <bin>` of an installed npm MCP server, read from its package.json (no PATH or shebang involved). */
@@ -175,7 +176,8 @@ export interface BridgeStatus {
   readonly sessions: {
     readonly open: number;
     readonly list: {
-      readonly id: string;
+      /** sessionFingerprint(id): /status never shows a session id. */
+      readonly fingerprint: string;
       readonly transport: string;
       readonly openRequests: number;
       readonly upstream?: UpstreamStatus;
@@ -193,7 +195,7 @@ export async function bridgeStatus(adminUrl: string): Promise<BridgeStatus> {
 export async function upstreamPidOf(adminUrl: string, sessionId: string): Promise<number | undefined> {
   const status = await bridgeStatus(adminUrl);
   if (status.shared) return status.shared.pid;
-  return status.sessions.list.find((session) => session.id === sessionId)?.upstream?.pid;
+  return status.sessions.list.find((session) => session.fingerprint === sessionFingerprint(sessionId))?.upstream?.pid;
 }
 
 export interface LoggedBridge extends Bridge {

@@ -5,6 +5,7 @@ import {
   type CliProblem,
   describeProblem,
   type Env,
+  groupNames,
   parseOptions,
   renderHelpRows,
   renderOptionsTable,
@@ -83,3 +84,7 @@ export function renderHelp(): string {
 
 /** The README's options table, generated from the option schema (a test keeps the README in step). */
 export const renderOptionsMarkdown = (): string => renderOptionsTable(BRIDGE_OPTIONS, BRIDGE_OPTION_NAMES, SETTINGS);
+
+/** The README's "Limits and timeouts" table: the options with group 'limits', generated like the options table. */
+export const renderLimitsMarkdown = (): string =>
+  renderOptionsTable(BRIDGE_OPTIONS, groupNames(BRIDGE_OPTIONS, 'limits'), SETTINGS);

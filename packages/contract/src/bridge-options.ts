@@ -120,10 +120,12 @@ const CORE_OPTIONS = {
     default: 64,
     description: 'Open sessions allowed at once; more get HTTP 503 with Retry-After.',
     parse: (raw) => parseInteger(raw, 1, 1_000_000),
+    group: 'limits',
   }),
   sessionIdleTimeout: duration(
     30 * 60_000,
     'Sessions idle this long are ended (their upstream too in per-session mode).',
+    'limits',
   ),
   warmup: option<readonly WarmupCall[]>({
     hint: '<json>',
@@ -146,14 +148,16 @@ const CORE_OPTIONS = {
     description: 'Largest JSON-RPC message accepted from a client or from the server (one stdout line).',
     parse: (raw) => parseByteSize(raw, 1024),
     format: formatByteSize,
+    group: 'limits',
   }),
-  shutdownGrace: duration(10_000, 'On SIGTERM, how long in-flight requests may take to finish.'),
+  shutdownGrace: duration(10_000, 'On SIGTERM, how long in-flight requests may take to finish.', 'limits'),
   sseKeepalive: duration(15_000, 'Interval of SSE keep-alive comments on open streams.'),
   eventStoreSize: option({
     hint: '<n>',
     default: 256,
     description: 'Events kept per session for resumption (Last-Event-ID) and for streams no client is reading.',
     parse: (raw) => parseInteger(raw, 1, 1_000_000),
+    group: 'limits',
   }),
 } as const;
 

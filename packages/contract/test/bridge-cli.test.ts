@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
@@ -10,6 +10,7 @@ import {
   flagOf,
   parseBridgeCli,
   readAnnotation,
+  renderLimitsMarkdown,
   renderOptionsMarkdown,
   toBridgeArgs,
 } from '../src/index.ts';
@@ -161,9 +162,35 @@ describe('annotations', () => {
   });
 });
 
+const README = new URL('../../../README.md', import.meta.url);
+
+/** The README's generated tables, between `<!-- name:begin … -->` and `<!-- name:end -->` (UPDATE_README=1 rewrites). */
+const TABLES: Record<string, () => string> = { options: renderOptionsMarkdown, limits: renderLimitsMarkdown };
+
+function refreshed(text: string): string {
+  return Object.entries(TABLES).reduce((doc, [name, render]) => {
+    const begin = doc.indexOf(`<!-- ${name}:begin`);
+    const end = doc.indexOf(`<!-- ${name}:end -->`);
+    if (begin === -1 || end === -1) throw new Error(`README.md lacks the markers of the ${name} table`);
+    const open = doc.indexOf('\n', begin) + 1;
+    const table = `<!-- prettier-ignore-start -->\n${render()}\n<!-- prettier-ignore-end -->\n`;
+    return `${doc.slice(0, open)}${table}${doc.slice(end)}`;
+  }, text);
+}
+
 describe('README', () => {
+  if (process.env.UPDATE_README === '1') writeFileSync(README, refreshed(readFileSync(README, 'utf8')));
+
   it('shows the options table generated from the schema', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(renderOptionsMarkdown());
+  });
+
+  it('shows the "Limits and timeouts" table: the options of group limits, generated the same way', () => {
+    const readme = readFileSync(README, 'utf8');
+    expect(readme).toContain(`<!-- prettier-ignore-start -->\n${renderLimitsMarkdown()}\n<!-- prettier-ignore-end -->`);
+    for (const flag of ['--request-timeout', '--max-connections', '--max-sessions', '--event-store-bytes']) {
+      expect(renderLimitsMarkdown()).toContain(flag);
+    }
   });
 });

@@ -3,6 +3,7 @@
 // results against the full MCP schema (that is the upstream server's and the client's job).
 
 import { keepSourceText } from './exact.ts';
+import { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from './limits.ts';
 
 export type JsonRpcId = string | number;
 
@@ -38,7 +39,12 @@ export type Classified =
   | { readonly kind: 'request'; readonly message: JsonRpcRequest }
   | { readonly kind: 'notification'; readonly message: JsonRpcNotification }
   | { readonly kind: 'response'; readonly message: JsonRpcResponse }
-  | { readonly kind: 'invalid'; readonly reason: string };
+  | {
+      readonly kind: 'invalid';
+      readonly reason: string;
+      /** Set when a structural limit refused the text before it was parsed. */
+      readonly limit?: 'depth';
+    };
 
 /** A message that classified as a request, a notification or a response: what every layer past parsing handles. */
 export type ClassifiedMessage = Exclude<Classified, { readonly kind: 'invalid' }>;
@@ -70,8 +76,11 @@ export function classify(value: unknown): Classified {
   return { kind: 'invalid', reason: 'neither a request, a notification nor a response' };
 }
 
-/** Parses one JSON text and classifies it. */
-export function parseMessage(text: string): Classified {
+/** Parses one JSON text and classifies it; text nested deeper than `maxDepth` is refused unparsed. */
+export function parseMessage(text: string, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): Classified {
+  if (nestsDeeperThan(text, maxDepth)) {
+    return { kind: 'invalid', reason: `nested deeper than ${maxDepth} levels`, limit: 'depth' };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

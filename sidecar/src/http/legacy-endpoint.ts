@@ -6,10 +6,9 @@ import { randomUUID } from 'node:crypto';
 
 import type { ClassifiedMessage } from '@mcp-sidecar/protocol';
 
-import { refuse } from '../errors.ts';
+import { clip, refuse } from '../errors.ts';
 import { principalOf } from '../identity/identity.ts';
 import { LegacyStream } from '../session/legacy-stream.ts';
-import { namedEvent, startSse } from '../session/sse.ts';
 import { readMessage } from './body.ts';
 import type { HttpDeps } from './deps.ts';
 import { checkGetAccept } from './media-types.ts';
@@ -26,10 +25,13 @@ export function handleLegacySse(deps: HttpDeps, { req, res, identity }: Exchange
   const refusal = checkGetAccept(req.headers.accept);
   if (refusal) return refuseWith(res, refusal);
   const id = randomUUID();
-  const stream = new LegacyStream(res, principalOf(identity));
+  const stream = new LegacyStream(
+    res,
+    principalOf(identity),
+    deps.sessions.boundsFor(id),
+    `${LEGACY_MESSAGES_PATH}?sessionId=${id}`,
+  );
   deps.legacyWaiting.set(id, stream);
-  startSse(res, {}, true);
-  res.write(namedEvent('endpoint', `${LEGACY_MESSAGES_PATH}?sessionId=${id}`));
   res.once('close', () => {
     deps.legacyWaiting.delete(id);
     deps.sessions.close(id, 'client_disconnected');
@@ -55,7 +57,7 @@ export async function handleLegacyMessage(deps: HttpDeps, exchange: Exchange): P
   }
   const session = deps.sessions.find(id, exchange.identity);
   if (!session?.legacy) {
-    const detail = `session ${id} does not exist or has ended; reconnect to ${LEGACY_SSE_PATH}`;
+    const detail = `session ${clip(id)} does not exist or has ended; reconnect to ${LEGACY_SSE_PATH}`;
     return refuseWith(res, refuse.legacySessionNotFound(detail));
   }
   const fields = { era: 'legacy-session', protocolVersion: session.protocolVersion, sessionId: id } as const;
@@ -72,7 +74,7 @@ async function legacyInitialize(
 ): Promise<void> {
   const legacy = deps.legacyWaiting.get(id);
   if (!legacy || legacy.principal !== principalOf(exchange.identity)) {
-    const detail = `no open SSE stream for session ${id}; connect to ${LEGACY_SSE_PATH} first`;
+    const detail = `no open SSE stream for session ${clip(id)}; connect to ${LEGACY_SSE_PATH} first`;
     return refuseWith(exchange.res, refuse.legacySessionNotFound(detail));
   }
   const session = await openAndForward(deps, exchange, {

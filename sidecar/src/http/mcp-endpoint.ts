@@ -1,13 +1,16 @@
 // The Streamable HTTP endpoint (spec 2025-11-25): POST carries one JSON-RPC message, GET opens or resumes an
 // SSE stream, DELETE ends the session. Status codes follow the spec: 400 for a missing session id, 404 for an
 // unknown or ended one, 400 for an unsupported MCP-Protocol-Version, 202 for notifications and responses.
+// Each POST's era is decided here, once, from its headers and body: a 2026-07-28 request (no session; the era
+// lives in its `_meta`) goes to modern-endpoint.ts, everything else down the 2025 path unchanged.
 
 import type { ServerResponse } from 'node:http';
 
 import type { ClassifiedMessage, JsonRpcMessage } from '@mcp-sidecar/protocol';
 
-import type { ResponseSink } from '../context.ts';
+import type { Era, ResponseSink } from '../context.ts';
 import { classifyEra } from '../era/classify.ts';
+import { hasEnvelope } from '../era/envelope.ts';
 import { refuse } from '../errors.ts';
 import { methodLabel } from '../metrics.ts';
 import { parseEventId } from '../session/event-store.ts';
@@ -17,10 +20,12 @@ import { STANDALONE_STREAM_ID } from '../session/standalone-stream.ts';
 import { readMessage } from './body.ts';
 import type { HttpDeps } from './deps.ts';
 import { checkContentType, checkGetAccept, checkPostAccept } from './media-types.ts';
+import { handleModern } from './modern-endpoint.ts';
 import { openAndForward } from './open-session.ts';
 import type { Exchange } from './pipeline.ts';
 import { refuseWith, replyEmpty } from './replies.ts';
 import { requestContext } from './request-context.ts';
+import { headerValue, legacyVersionRefusal } from './stages/version.ts';
 
 /** Notifications and responses have no answer stream; the router never writes to this one. */
 const NO_ANSWER: ResponseSink = { deliver: () => undefined, end: () => undefined };
@@ -47,24 +52,39 @@ async function handlePost(deps: HttpDeps, exchange: Exchange): Promise<void> {
   if (refusal) return refuseWith(res, refusal);
   const message = await readMessage(deps, req, res);
   if (!message) return;
+  const era = eraOf(exchange, message);
+  if (era === 'modern') return handleModern(deps, exchange, message);
   if (message.kind === 'request' && message.message.method === 'initialize') {
+    const version = legacyVersionRefusal(req.headers['mcp-protocol-version']);
+    if (version) return refuseWith(res, version);
+    deps.metrics.countRequest(era, 'initialize');
     await initialize(deps, exchange, message);
     return;
   }
   const session = findSession(deps, exchange);
   if (!session) return;
   if (message.kind !== 'request') {
-    session.forward(contextIn(exchange, session, message, NO_ANSWER), message);
+    session.forward(contextIn(exchange, era, session, message, NO_ANSWER), message);
     return replyEmpty(res, 202);
   }
   const method = message.message.method;
+  deps.metrics.countRequest(era, method);
   const stream = session.respond(res, {}, (done) => observe(deps, method, done));
-  session.forward(contextIn(exchange, session, message, stream), message);
+  session.forward(contextIn(exchange, era, session, message, stream), message);
 }
 
-function contextIn(exchange: Exchange, session: Session, message: ClassifiedMessage, sink: ResponseSink) {
-  const method = 'method' in message.message ? message.message.method : undefined;
-  const era = classifyEra({ method, sessionId: session.id });
+/** The request's era, decided once from its headers and body (era/classify.ts). */
+function eraOf({ req }: Exchange, message: ClassifiedMessage): Era {
+  const body = message.message;
+  return classifyEra({
+    method: 'method' in body ? body.method : undefined,
+    sessionId: headerValue(req.headers['mcp-session-id']),
+    headerVersion: headerValue(req.headers['mcp-protocol-version']),
+    envelope: message.kind !== 'response' && hasEnvelope(message.message.params),
+  });
+}
+
+function contextIn(exchange: Exchange, era: Era, session: Session, message: ClassifiedMessage, sink: ResponseSink) {
   const fields = { era, protocolVersion: session.protocolVersion, sessionId: session.id, sink };
   return requestContext(exchange, fields, message);
 }
@@ -105,8 +125,7 @@ function handleGet(deps: HttpDeps, exchange: Exchange): void {
   const live = session.liveStream(cursor.streamId);
   if (live) return live.resume(res, cursor.seq, headers);
   // The request has finished since: replay what the client missed of its stream, then end it.
-  replayTo(res, headers, session.events.replay(cursor.streamId, cursor.seq));
-  res.end();
+  replayTo(session, res, headers, cursor.streamId, cursor.seq).end();
 }
 
 /** The session's one GET stream: a second one is a conflict; resuming it replays what was missed. */

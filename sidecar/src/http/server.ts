@@ -23,6 +23,9 @@ const ENDPOINTS: Readonly<Record<EndpointName, Endpoint>> = {
 export function createMcpHandler(deps: HttpDeps, stages: readonly Stage[]): RequestListener {
   return (req, res) => {
     handle(deps, stages, req, res).catch((error: unknown) => {
+      // A client that went away mid-body (or was cut off by --body-timeout) is not a failure of the bridge.
+      if (res.destroyed)
+        return deps.log.debug({ err: error, path: req.url }, 'client gone before its request was read');
       deps.log.error({ err: error, path: req.url }, 'request failed');
       refuseWith(res, refuse.internal());
     });

@@ -7,8 +7,9 @@
 //   response / progress      → the stream of the request they belong to
 //   log message              → the only request in flight, else the GET streams of sessions that asked for
 //                              that level (in exclusive mode the one session gets every log)
-//   server→client request    → the session whose request is the only one in flight, else a clear error to the
-//                              upstream (exclusive mode: the one session's GET stream)
+//   server→client request    → the session whose request is the only one in flight (requests parked for MRTR do
+//                              not count), else a clear error to the upstream (exclusive mode: the one session's GET
+//                              stream)
 //   resources/updated        → GET streams of subscribed sessions; list_changed → every session's GET stream
 
 import {
@@ -65,6 +66,8 @@ export class Router<S, H = unknown> {
   readonly #serverRequests = new Map<string, RouterSession<S, H>>();
   readonly #shared = new SharedState<S, H>();
   readonly #lists = new ListCache();
+  /** Upstream ids of requests parked while their client is away (2026-07-28 MRTR): never "the one in flight". */
+  readonly #parked = new Set<number>();
   #initializeResult: Record<string, unknown> | undefined;
   #nextId = 1;
 
@@ -181,6 +184,21 @@ export class Router<S, H = unknown> {
     return effects;
   }
 
+  /**
+   * Gives up on one request in flight: its client (or the bridge, for its own requests) gets `error` exactly as if the
+   * server had answered with it, and the slot is freed. With `cancelReason`, the server is also sent
+   * notifications/cancelled (never for initialize, which must not be cancelled): --request-timeout does this; a
+   * request that never reached the server (it could not be written) needs no cancellation.
+   */
+  abandon(upstreamId: number, error: (pending: Pending<S, H>) => JsonRpcErrorObject, cancelReason?: string) {
+    const pending = this.#pending.get(upstreamId);
+    if (!pending) return [];
+    const failed = this.#upstreamResponse({ jsonrpc: '2.0', id: upstreamId, error: error(pending) });
+    if (cancelReason === undefined || pending.method === 'initialize') return failed;
+    const params = { requestId: upstreamId, reason: cancelReason };
+    return [toUpstream<S, H>({ jsonrpc: '2.0', method: 'notifications/cancelled', params }), ...failed];
+  }
+
   /** Requests that bring a fresh upstream back to the state sessions expect: subscriptions and log level. */
   restoreRequests(): { method: string; params: Record<string, unknown> }[] {
     return this.#shared.restore([...this.#members]);
@@ -280,6 +298,8 @@ export class Router<S, H = unknown> {
     if (method === 'notifications/progress') return this.#progress(notification);
     if (method === 'notifications/message') return this.#log(notification);
     if (method === 'notifications/cancelled') return this.#serverCancelled(notification);
+    // A 2026-07-28 upstream acknowledging the bridge's own subscriptions/listen: nothing to deliver.
+    if (method === 'notifications/subscriptions/acknowledged') return [];
     if (method === 'notifications/resources/updated') {
       return this.#shared.subscribersOf(notification.params?.uri).map((to) => notify<S, H>(to, notification));
     }
@@ -355,10 +375,33 @@ export class Router<S, H = unknown> {
     return [only?.stream ? deliver(only.stream, request, false) : notify(session, request)];
   }
 
+  /**
+   * Parks (or unparks) a client's request in flight: while its client is away answering the server's questions
+   * (2026-07-28 MRTR), it cannot be the request a server message is for, so it does not count in attribution.
+   */
+  park(session: RouterSession<S, H>, clientId: JsonRpcId, parked: boolean): void {
+    const upstreamId = session.inflight.get(idKey(clientId));
+    if (upstreamId === undefined) return;
+    if (parked) this.#parked.add(upstreamId);
+    else this.#parked.delete(upstreamId);
+  }
+
   /** The one request in flight when it came from a client; undefined when there are none, several, or ours. */
   #onlyClientRequest(): Pending<S, H> | undefined {
+    if (this.#parked.size > 0) return this.#onlyUnparked();
     if (this.#pending.size !== 1) return undefined;
     const only = this.#pending.values().next().value;
+    return only?.session && only.stream ? only : undefined;
+  }
+
+  #onlyUnparked(): Pending<S, H> | undefined {
+    for (const id of this.#parked) if (!this.#pending.has(id)) this.#parked.delete(id);
+    let only: Pending<S, H> | undefined;
+    for (const [id, pending] of this.#pending) {
+      if (this.#parked.has(id)) continue;
+      if (only) return undefined;
+      only = pending;
+    }
     return only?.session && only.stream ? only : undefined;
   }
 

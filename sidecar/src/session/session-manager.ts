@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.ts';
 import type { ClientCapabilities } from '../router/types.ts';
 import type { UpstreamFactory, UpstreamPool } from '../upstream/pool.ts';
 import type { Upstream } from '../upstream/upstream.ts';
+import { BufferBudget, type StreamBounds, streamBounds } from './bounded-writer.ts';
 import type { LegacyStream } from './legacy-stream.ts';
 import { type EndReason, Session, type SessionListener, type Transport } from './session.ts';
 import { KEEPALIVE_COMMENT } from './sse.ts';
@@ -55,11 +56,14 @@ export class SessionManager {
   #keepaliveTimer: NodeJS.Timeout | undefined;
   /** Every session reports to the table through this one listener. */
   readonly #listener: SessionListener;
+  /** --max-stream-buffers, shared by every session's streams. */
+  readonly #buffers: BufferBudget;
 
   constructor(options: SessionManagerOptions) {
     this.#options = options;
+    this.#buffers = new BufferBudget(options.config.maxStreamBuffers);
     this.#listener = {
-      lost: (reason) => options.metrics.dropped.inc({ reason }),
+      lost: (reason, count) => options.metrics.dropped.inc({ reason }, count),
       ended: (session, reason) => void this.close(session.id, reason),
     };
   }
@@ -90,6 +94,12 @@ export class SessionManager {
       'refused a request naming a session another caller opened (answered 404)',
     );
     return undefined;
+  }
+
+  /** How far the streams of session `id` may fall behind (the legacy stream is made before its session). */
+  boundsFor(id: string): StreamBounds {
+    const { config, metrics, log } = this.#options;
+    return streamBounds(config, this.#buffers, metrics, log, id);
   }
 
   startTicking(): void {
@@ -192,11 +202,10 @@ export class SessionManager {
     principal: string;
     legacy?: LegacyStream;
   }): Session {
-    const { config, metrics } = this.#options;
-    const session = new Session({ ...parts, eventStoreSize: config.eventStoreSize, listener: this.#listener });
+    const session = new Session({ ...parts, bounds: this.boundsFor(parts.id), listener: this.#listener });
     const { id, transport, upstream } = parts;
     this.#sessions.set(id, session);
-    metrics.sessionsStarted.inc({ transport });
+    this.#options.metrics.sessionsStarted.inc({ transport });
     this.#options.log.info({ session: id, transport, upstream: upstream.description }, 'session started');
     return session;
   }

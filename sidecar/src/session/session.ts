@@ -10,6 +10,7 @@ import { type ClassifiedMessage, type JsonRpcMessage, wantsPrimingEvent } from '
 import type { RequestContext } from '../context.ts';
 import type { ClientCapabilities } from '../router/types.ts';
 import type { Route, Upstream, UpstreamSessionOwner } from '../upstream/upstream.ts';
+import { BoundedWriter, type StreamBounds } from './bounded-writer.ts';
 import { EventStore } from './event-store.ts';
 import type { LegacyStream } from './legacy-stream.ts';
 import { JSON_WINDOW_MS, ResponseStream, type StreamHost } from './response-stream.ts';
@@ -21,8 +22,8 @@ export type EndReason = 'deleted' | 'idle' | 'upstream_exited' | 'shutdown' | 'c
 
 /** What a session tells the table that owns it. */
 export interface SessionListener {
-  /** An event nobody received was pushed out of the store, or an answer had nowhere to go. */
-  lost(reason: 'queue_overflow' | 'undeliverable'): void;
+  /** `count` events nobody received were pushed out of the store, or an answer had nowhere to go. */
+  lost(reason: 'queue_overflow' | 'undeliverable', count: number): void;
   /** The session must end (its per-session upstream is gone). */
   ended(session: Session, reason: EndReason): void;
 }
@@ -35,7 +36,8 @@ export interface SessionOptions {
   readonly capabilities: ClientCapabilities;
   /** The caller that opened the session (principalOf its identity); only it may use the session. */
   readonly principal: string;
-  readonly eventStoreSize: number;
+  /** How much the event store keeps; also how far behind a stream's reader may fall (see bounded-writer.ts). */
+  readonly bounds: StreamBounds;
   /** The legacy transport's single SSE connection. */
   readonly legacy?: LegacyStream;
   readonly listener: SessionListener;
@@ -54,7 +56,7 @@ export class Session implements StreamHost, UpstreamSessionOwner {
   readonly createdAt = Date.now();
   /** Protocol version the session negotiated; decides SSE priming and the default MCP-Protocol-Version. */
   protocolVersion: string;
-  /** Requests answered or streaming right now; a session with any is never idle. */
+  /** Requests answered or streaming right now; a session with any is never idle (--request-timeout ends them). */
   openRequests = 0;
   #lastActivity = Date.now();
   /** Streams that went SSE and are still open, by stream id (for resumption and keep-alives). */
@@ -62,6 +64,7 @@ export class Session implements StreamHost, UpstreamSessionOwner {
   /** Answers still waiting to be sent as JSON; the ticker turns old ones into SSE streams. */
   readonly #pending = new Set<ResponseStream>();
   readonly #listener: SessionListener;
+  readonly #bounds: StreamBounds;
   #nextStreamId = 1;
 
   constructor(options: SessionOptions) {
@@ -69,7 +72,8 @@ export class Session implements StreamHost, UpstreamSessionOwner {
     this.transport = options.transport;
     this.upstream = options.upstream;
     this.protocolVersion = options.protocolVersion;
-    this.events = new EventStore(options.eventStoreSize);
+    this.#bounds = options.bounds;
+    this.events = new EventStore(options.bounds.maxEvents, options.bounds.maxBytes);
     this.standalone = new StandaloneStream(this);
     this.legacy = options.legacy;
     this.principal = options.principal;
@@ -124,8 +128,12 @@ export class Session implements StreamHost, UpstreamSessionOwner {
     return this.#live.get(streamId);
   }
 
-  lost(reason: 'queue_overflow' | 'undeliverable'): void {
-    this.#listener.lost(reason);
+  lost(reason: 'queue_overflow' | 'undeliverable', count = 1): void {
+    this.#listener.lost(reason, count);
+  }
+
+  writer(res: ServerResponse, streamId: number): BoundedWriter {
+    return new BoundedWriter(res, this.#bounds, streamId === 0 ? 'standalone' : `post-${streamId}`);
   }
 
   /** Starts the answer to one POSTed request; `onDone` runs once it has been sent (or given up). */
@@ -138,7 +146,9 @@ export class Session implements StreamHost, UpstreamSessionOwner {
     const stream = new ResponseStream(this, res, headers, (done, message) => {
       this.openRequests -= 1;
       this.#pending.delete(done);
-      this.touch();
+      // An answer nobody received (the client has gone; say --request-timeout failed the call) is not activity:
+      // the reaper counts the session idle from the client's last sign of life.
+      if (done.reachedClient) this.touch();
       onDone(done, message);
     });
     this.#pending.add(stream);

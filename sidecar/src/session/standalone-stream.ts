@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 
 import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 
+import type { BoundedWriter } from './bounded-writer.ts';
 import { emit, prime, type StreamHost, writeStored } from './response-stream.ts';
 import { startSse } from './sse.ts';
 
@@ -13,19 +14,20 @@ import { startSse } from './sse.ts';
 export const STANDALONE_STREAM_ID = 0;
 
 export class StandaloneStream {
-  #res: ServerResponse | null = null;
+  #out: BoundedWriter | null = null;
   readonly #host: StreamHost;
 
   constructor(host: StreamHost) {
     this.#host = host;
   }
 
+  /** A client is connected (a stream ended for a slow reader is not: the client may open it again). */
   get attached(): boolean {
-    return this.#res !== null;
+    return this.#out?.open ?? false;
   }
 
   send(message: JsonRpcMessage): void {
-    emit(this.#host, STANDALONE_STREAM_ID, JSON.stringify(message), this.#res);
+    emit(this.#host, STANDALONE_STREAM_ID, JSON.stringify(message), this.#out);
   }
 
   /**
@@ -33,22 +35,20 @@ export class StandaloneStream {
    * was queued while nobody listened.
    */
   attach(res: ServerResponse, afterSeq: number | undefined, headers: Record<string, string>): void {
-    this.#res = res;
-    res.once('close', () => {
-      if (this.#res === res) this.#res = null;
-    });
     startSse(res, headers, true);
-    prime(this.#host, STANDALONE_STREAM_ID, res);
+    const out = this.#host.writer(res, STANDALONE_STREAM_ID);
+    this.#out = out;
+    prime(this.#host, STANDALONE_STREAM_ID, out);
     const missed = this.#host.events.replay(STANDALONE_STREAM_ID, afterSeq, afterSeq === undefined);
-    for (const event of missed) writeStored(res, event);
+    for (const event of missed) writeStored(out, event);
   }
 
   keepalive(comment: string): void {
-    this.#res?.write(comment);
+    this.#out?.keepalive(comment);
   }
 
   close(): void {
-    this.#res?.end();
-    this.#res = null;
+    this.#out?.close();
+    this.#out = null;
   }
 }

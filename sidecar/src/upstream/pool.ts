@@ -31,7 +31,10 @@ export class UpstreamPool {
   readonly #min: number;
   readonly #log: Logger;
   readonly #ready: Upstream[] = [];
-  /** Upstreams being warmed up, whose start-up problems (e.g. a silent server) /readyz reports before they fail. */
+  /**
+   * Upstreams being warmed up now: /readyz reports their start-up problems (e.g. a silent server) before they fail,
+   * and shutdown closes them at once, so none outlives the bridge.
+   */
   readonly #warmingNow = new Set<Upstream>();
   #warming = 0;
   #filledOnce = false;
@@ -102,7 +105,7 @@ export class UpstreamPool {
 
   async close(): Promise<void> {
     this.#stopped = true;
-    await Promise.all(this.#ready.splice(0).map((upstream) => upstream.close()));
+    await Promise.all([...this.#ready.splice(0), ...this.#warmingNow].map((upstream) => upstream.close()));
   }
 
   async #warmOne(): Promise<void> {
@@ -120,6 +123,7 @@ export class UpstreamPool {
       this.#ready.push(upstream);
       if (this.#ready.length >= this.#min) this.#filledOnce = true;
     } catch (error) {
+      if (this.#stopped) return; // closed by close() while it warmed up
       this.#failures.failed();
       this.#lastError = errorText(error);
       if (upstream.crashes > 0) this.#crashes.crashed(this.#lastError);

@@ -23,6 +23,11 @@ export class InternalRequests {
     });
   }
 
+  /** True while the bridge's own request `id` waits for its answer. */
+  has(id: number): boolean {
+    return this.#waiting.has(id);
+  }
+
   settle(id: number, response: JsonRpcResponse): void {
     this.#waiting.get(id)?.(response);
     this.#waiting.delete(id);

@@ -3,7 +3,14 @@
 // optional facet, so a transport with no process (a socket, an HTTP server) is one more implementation. The kinds
 // are registered in kinds/index.ts.
 
-import { type ClassifiedMessage, type JsonRpcMessage, LineReader, parseMessage } from '@mcp-sidecar/protocol';
+import {
+  type ClassifiedMessage,
+  DEFAULT_MAX_JSON_DEPTH,
+  type JsonRpcMessage,
+  LineReader,
+  parseMessage,
+  startsAsObject,
+} from '@mcp-sidecar/protocol';
 
 /** How a process ended, for transports that run one. */
 export interface ProcessExit {
@@ -25,8 +32,11 @@ export interface TransportEnd {
 
 export interface TransportEvents {
   readonly onMessage: (message: ClassifiedMessage) => void;
-  /** Something on the stream that is not a JSON-RPC message: logged and skipped, never fatal. */
-  readonly onInvalidLine: (line: string, reason: string) => void;
+  /**
+   * Something on the stream that is not a JSON-RPC message: logged and skipped, never fatal. `limit` is set when a
+   * structural limit refused it (it may be the answer to a request, which then gets an error).
+   */
+  readonly onInvalidLine: (line: string, reason: string, limit?: 'depth') => void;
   /** A message over the size limit; `head` is its beginning, to find which request it answered. */
   readonly onOversize: (bytes: number, head: string) => void;
   /** A line of the server's own log (a process's stderr). */
@@ -59,12 +69,21 @@ export interface Transport {
 /** Opens a new transport to the upstream; each call is a new server process (or shim connection). */
 export type TransportFactory = (events: TransportEvents) => Transport;
 
-/** Frames a byte stream into classified messages, reporting junk and over-long lines through `events`. */
-export function messageReader(maxMessageSize: number, events: TransportEvents): LineReader {
+/**
+ * Frames a byte stream into classified messages, reporting junk, too deeply nested and over-long lines through
+ * `events`. A line that does not start as a JSON object is junk without a JSON.parse: a server flooding its stdout
+ * with text costs one character test per line.
+ */
+export function messageReader(
+  maxMessageSize: number,
+  events: TransportEvents,
+  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
+): LineReader {
   return new LineReader(maxMessageSize, {
     onLine: (line) => {
-      const message = parseMessage(line);
-      if (message.kind === 'invalid') events.onInvalidLine(line, message.reason);
+      if (!startsAsObject(line)) return events.onInvalidLine(line, 'not a JSON object');
+      const message = parseMessage(line, maxJsonDepth);
+      if (message.kind === 'invalid') events.onInvalidLine(line, message.reason, message.limit);
       else events.onMessage(message);
     },
     onOversize: events.onOversize,

@@ -4,7 +4,15 @@
 // shared mode a transport that ends is replaced, and the sessions' subscriptions and log level are restored.
 
 import type { WarmupCall } from '@mcp-sidecar/contract';
-import { type ClassifiedMessage, exactId, type JsonRpcErrorObject, type JsonRpcResponse } from '@mcp-sidecar/protocol';
+import {
+  type ClassifiedMessage,
+  ERROR_CODES,
+  exactId,
+  type JsonRpcErrorObject,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '@mcp-sidecar/protocol';
 
 import type { RequestContext, ResponseSink } from '../context.ts';
 import { errorText, fail, requestLabel, silentServer } from '../errors.ts';
@@ -13,11 +21,14 @@ import type { Metrics } from '../metrics.ts';
 import type { RequestDecorator } from '../router/decorators.ts';
 import { Router } from '../router/router.ts';
 import type { DropReason, Effect, Pending, RouterSession } from '../router/types.ts';
+import { Deadlines } from './deadlines.ts';
 import { type DeniedEffect, perform, type SessionOwner } from './interpreter.ts';
+import { ProbeSlot } from './probe.ts';
 import { InternalRequests } from './requests.ts';
+import { ServerOutput } from './server-output.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
 import type { Transport, TransportEnd, TransportFactory } from './transport.ts';
-import { warmUp } from './warmup.ts';
+import { type Handshake, warmUp } from './warmup.ts';
 
 export type { ResponseSink };
 export type UpstreamState = LifecycleState;
@@ -36,29 +47,46 @@ export interface UpstreamOptions {
   /** shared mode: restart after the transport ends. */
   readonly restart: boolean;
   readonly warmup: readonly WarmupCall[];
+  /** The bridge's own handshake and warm-up; the 2025 initialize (warmUp) unless given (a 2026-07-28 server's). */
+  readonly handshake?: Handshake;
   readonly decorators: readonly RequestDecorator[];
   readonly log: Logger;
   readonly metrics: Metrics;
+  readonly limits: UpstreamLimits;
   /** Told when this upstream ended for good without close() (a pool replaces its idle upstreams this way). */
   readonly onEnded?: (upstream: Upstream) => void;
 }
 
 /** A started stdio server that has said nothing this long after initialize is reported as probably buffering. */
 export const SILENT_AFTER_MS = 5_000;
+/** The bounds an upstream enforces (README: Limits and timeouts). */
+export interface UpstreamLimits {
+  /** --request-timeout; 0: none. */
+  readonly requestTimeout: number;
+  /** --upstream-log-rate: stderr and junk stdout lines logged per second. */
+  readonly logRate: number;
+  /** --max-json-depth, named in the error for an answer nested deeper. */
+  readonly maxJsonDepth: number;
+}
 
 export class Upstream {
   readonly router: Router<ResponseSink, UpstreamSessionOwner>;
   readonly #life: Supervisor;
   readonly #requests = new InternalRequests();
+  readonly #probe = new ProbeSlot();
+  readonly #deadlines: Deadlines;
   #transport: Transport | undefined;
-  /** The current transport has delivered something (a message, junk, an over-long line) since it opened. */
-  #heard = false;
+  /** What the current transport's server says besides messages (and whether it has said anything). */
+  #output: ServerOutput | undefined;
+  /** Connections given up by reconnect(), closing; close() waits for them. */
+  readonly #retired = new Set<Promise<void>>();
   readonly #options: UpstreamOptions;
 
   constructor(options: UpstreamOptions) {
     this.#options = options;
     this.router = new Router({ exclusive: options.exclusive, decorators: options.decorators });
     this.#life = new Supervisor({ restart: options.restart, log: options.log, metrics: options.metrics });
+    this.#deadlines = new Deadlines({ timeoutMs: options.limits.requestTimeout, expire: (id) => this.#expired(id) });
   }
 
   get state(): UpstreamState {
@@ -101,19 +129,19 @@ export class Upstream {
    */
   async start(mode: 'warm' | 'cold'): Promise<void> {
     this.#life.starting();
-    const transport = this.#open();
-    this.#transport = transport;
+    this.#transport = this.#open();
     if (mode === 'cold') return this.#life.ready();
-    const silence = this.#watchSilence(transport);
+    const silence = this.#watchSilence(this.#transport);
     try {
-      await warmUp(this, this.#options.warmup);
+      await (this.#options.handshake ?? warmUp)(this, this.#options.warmup);
       this.#life.ready();
     } catch (error) {
+      const transport = this.#transport; // the handshake may have reconnected
       const end = this.#life.lastEnd;
-      const why = end && transport.ended ? `the MCP server ${end.description}` : errorText(error);
+      const why = end && transport?.ended ? `the MCP server ${end.description}` : errorText(error);
       this.#transport = undefined; // its end is this attempt's failure, not a new event
       this.#life.failed(why);
-      await transport.close();
+      await transport?.close();
       throw new Error(why, { cause: error });
     } finally {
       clearTimeout(silence);
@@ -123,13 +151,28 @@ export class Upstream {
   /** A server that runs but says nothing after initialize is probably buffering its output: say so, and how to fix. */
   #watchSilence(transport: Transport): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      if (this.#heard || transport.ended || !transport.stdio || this.#transport !== transport) return;
+      if (this.#output?.heard || transport.ended || !transport.stdio || this.#transport !== transport) return;
       const why = silentServer(SILENT_AFTER_MS / 1000);
       this.#options.log.warn({ upstream: transport.description }, why);
       this.#life.suspect(why);
     }, SILENT_AFTER_MS);
     timer.unref();
     return timer;
+  }
+
+  /** Asks the connection one question before its handshake, outside the router (see probe.ts). */
+  probe(request: Omit<JsonRpcRequest, 'id'>, timeoutMs: number): Promise<JsonRpcResponse | undefined> {
+    return this.#probe.ask((message) => this.#transport?.send(message), request, timeoutMs);
+  }
+
+  /** During a handshake: gives up this connection (closing it) for a fresh one. */
+  async reconnect(): Promise<void> {
+    const old = this.#transport;
+    this.#transport = this.#open();
+    if (!old) return;
+    const closing = old.close();
+    this.#retired.add(closing);
+    await closing.finally(() => this.#retired.delete(closing));
   }
 
   /** shared mode: start, and keep retrying with exponential backoff and jitter until ready or stopped. */
@@ -146,12 +189,23 @@ export class Upstream {
 
   /** Routes a client message; requests that cannot reach the upstream are answered with an error at once. */
   fromClient(route: Route, ctx: RequestContext, message: ClassifiedMessage): void {
-    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.trace.logFields);
+    if (this.#debug) this.#logMessage('client → server', message, route.id, ctx.trace.logFields, ctx.era);
     if (this.#life.state !== 'ready') {
       if (message.kind === 'request') ctx.sink.deliver(this.#unavailable(exactId(message.message)), true);
       return;
     }
-    this.#perform(this.router.fromClient(route, ctx, message));
+    let effects: readonly Effect<ResponseSink, UpstreamSessionOwner>[];
+    try {
+      effects = this.router.fromClient(route, ctx, message);
+    } catch (error) {
+      // A bug, not an input: the request is answered rather than left waiting for nothing.
+      this.#options.log.error({ err: error, session: route.id, upstream: this.description }, 'routing failed');
+      if (message.kind !== 'request') return;
+      const failure = fail.notForwarded(requestLabel(message.message.method, undefined)).toJson();
+      ctx.sink.deliver({ jsonrpc: '2.0', id: exactId(message.message), error: failure }, true);
+      return;
+    }
+    this.#perform(effects);
   }
 
   closeSession(route: Route): void {
@@ -160,10 +214,19 @@ export class Upstream {
 
   /** Sends a request as the bridge itself and waits for its answer. */
   request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse> {
+    // A connection that already ended would never answer (its end has already failed what was pending).
+    if (this.#transport?.ended !== false) return Promise.reject(new Error(`${method}: the connection has ended`));
     const { id, effect } = this.router.internalRequest(method, params);
     const answer = this.#requests.wait(id, method);
+    // Waited too long: the router forgets it too, so it is not counted in flight forever.
+    answer.catch((error: unknown) => this.#perform(this.router.abandon(id, () => failure(errorText(error)))));
     this.#perform([effect]);
     return answer;
+  }
+
+  /** Sends a request as the bridge itself without waiting for its answer (a subscription the server holds open). */
+  requestOpen(method: string, params: Record<string, unknown>): void {
+    this.#perform([this.router.internalRequest(method, params).effect]);
   }
 
   notifyUpstream(method: string): void {
@@ -172,44 +235,55 @@ export class Upstream {
 
   async close(): Promise<void> {
     this.#life.stop();
-    await this.#transport?.close();
+    await Promise.all([this.#transport?.close(), ...this.#retired]);
   }
 
   #open(): Transport {
     this.#options.metrics.spawns.inc();
-    const { log, metrics } = this.#options;
-    this.#heard = false;
+    const output = this.#outputFor();
+    this.#output = output;
     const transport = this.#options.open({
       onMessage: (message) => {
-        this.#heard = true;
+        output.heard = true;
         if (this.#debug) this.#logMessage('server → bridge', message);
+        if (this.#probe.take(message)) return;
+        this.#watchDeadline(message);
         this.#perform(this.router.fromUpstream(message));
       },
-      onInvalidLine: (line, reason) => {
-        this.#heard = true;
-        metrics.invalidLines.inc({ reason: 'not_json_rpc' });
-        log.warn(
-          { upstream: this.description, reason, line: line.slice(0, 200) },
-          'skipped a stdout line that is not JSON-RPC',
-        );
+      onInvalidLine: (line, reason, limit) => output.invalidLine(line, reason, limit),
+      onOversize: (bytes, head) => output.oversize(bytes, head),
+      onLog: (line) => output.stderrLine(line),
+      onEnd: (end) => {
+        output.flush();
+        if (transport === this.#transport) this.#probe.ended();
+        this.#ended(transport, end);
       },
-      onOversize: (bytes, head) => {
-        this.#heard = true;
-        this.#oversize(bytes, head);
-      },
-      onLog: (line) => log.info({ upstream: this.description, stream: 'stderr' }, line),
-      onEnd: (end) => this.#ended(transport, end),
     });
     // A command that could not be spawned has no pid; its error follows, and "started" would be untrue.
     if (!transport.process || transport.process.pid !== undefined) {
-      log.info({ upstream: transport.description }, 'upstream started');
+      this.#options.log.info({ upstream: transport.description }, 'upstream started');
     }
     return transport;
   }
 
+  #outputFor(): ServerOutput {
+    const { log, metrics, limits } = this.#options;
+    return new ServerOutput({
+      log,
+      metrics,
+      logRate: limits.logRate,
+      maxJsonDepth: limits.maxJsonDepth,
+      describe: () => this.description,
+      failAnswer: (id, error) => {
+        this.#deadlines.settle(id);
+        this.#perform(this.router.fromUpstream({ kind: 'response', message: { jsonrpc: '2.0', id, error } }));
+      },
+    });
+  }
+
   #perform(effects: readonly Effect<ResponseSink, UpstreamSessionOwner>[]): void {
     perform(effects, {
-      toUpstream: (message) => this.#transport?.send(message),
+      toUpstream: (message) => this.#send(message),
       internal: (id, response) => this.#requests.settle(id, response),
       dropped: (reason, detail, expected) => this.#dropped(reason, detail, expected),
       denied: (effect) => this.#denied(effect),
@@ -221,10 +295,11 @@ export class Upstream {
     return this.#options.log.isLevelEnabled('debug');
   }
 
-  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, trace?: object): void {
+  #logMessage(direction: string, { message }: ClassifiedMessage, session?: string, trace?: object, era?: string): void {
     const fields = {
       ...trace,
       session,
+      era,
       rpc_id: 'id' in message ? message.id : undefined,
       method: 'method' in message ? message.method : undefined,
     };
@@ -244,14 +319,48 @@ export class Upstream {
     this.#options.log.warn(fields, `access denied: ${caller} may not use ${method} '${denial.name}'`);
   }
 
-  /** An over-long message: if its id can be read, its request gets an error instead of waiting forever. */
-  #oversize(bytes: number, head: string): void {
-    this.#options.metrics.invalidLines.inc({ reason: 'too_long' });
-    const id = /"id"\s*:\s*(\d+)/.exec(head)?.[1];
-    this.#options.log.error({ upstream: this.description, bytes, id }, 'skipped a message over --max-message-size');
-    if (id === undefined) return;
-    const error = fail.answerTooLarge(bytes).toJson();
-    this.#perform(this.router.fromUpstream({ kind: 'response', message: { jsonrpc: '2.0', id: Number(id), error } }));
+  /**
+   * Writes a message to the server. A request that cannot be written (it cannot be serialized, the transport threw)
+   * is failed at once, so nothing waits for an answer that will never come; one that is written starts its deadline.
+   */
+  #send(message: JsonRpcMessage): void {
+    const id = 'method' in message && 'id' in message ? message.id : undefined;
+    try {
+      this.#transport?.send(message);
+    } catch (error) {
+      this.#options.log.error({ err: error, upstream: this.description }, 'could not write a message to the server');
+      if (typeof id !== 'number') return;
+      const notSent = (pending: Pending<ResponseSink, unknown>) =>
+        fail.notForwarded(requestLabel(pending.method, pending.target)).toJson();
+      this.#perform(this.router.abandon(id, notSent));
+      return;
+    }
+    if (typeof id === 'number' && !this.#requests.has(id)) this.#deadlines.start(id);
+  }
+
+  /** Answers settle a request's deadline; progress for it starts its clock again (the token is the upstream id). */
+  #watchDeadline({ kind, message }: ClassifiedMessage): void {
+    if (kind === 'response') {
+      if (typeof message.id === 'number') this.#deadlines.settle(message.id);
+    } else if (kind === 'notification' && message.method === 'notifications/progress') {
+      const token = message.params?.progressToken;
+      if (typeof token === 'number') this.#deadlines.extend(token);
+    }
+  }
+
+  /** --request-timeout: the client gets an error saying so, the server a cancellation, the slot is free. */
+  #expired(id: number): void {
+    const timeout = this.#options.limits.requestTimeout;
+    let what = '';
+    const timedOut = (pending: Pending<ResponseSink, unknown>) => {
+      what = requestLabel(pending.method, pending.target);
+      return fail.requestTimeout(what, timeout).toJson();
+    };
+    const effects = this.router.abandon(id, timedOut, "no answer within mcp-sidecar's --request-timeout");
+    if (effects.length === 0) return;
+    this.#options.metrics.requestTimeouts.inc();
+    this.#options.log.warn({ upstream: this.description, request: what }, 'request timed out; cancelled upstream');
+    this.#perform(effects);
   }
 
   #ended(transport: Transport, end: TransportEnd): void {
@@ -262,6 +371,7 @@ export class Upstream {
       this.#options.log.error(log, `the MCP server ${end.description}`);
     }
     // During start-up this fails the handshake's own requests, and start() reports the failure.
+    this.#deadlines.clear();
     this.#perform(this.router.upstreamLost((pending) => this.#lostError(pending, end, next)));
     if (next === 'restart') void this.keepRunning();
     if (next !== 'failed') return;
@@ -285,3 +395,6 @@ export class Upstream {
     return { jsonrpc: '2.0', id, error: failure.toJson() };
   }
 }
+
+/** The error a request of the bridge's own gets when it is abandoned (it never reaches a client). */
+const failure = (message: string): JsonRpcErrorObject => ({ code: ERROR_CODES.internalError, message });

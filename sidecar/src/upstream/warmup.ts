@@ -3,16 +3,25 @@
 // configured --warmup calls, and finally whatever restores the sessions' state after a restart.
 
 import type { WarmupCall } from '@mcp-sidecar/contract';
-import { LATEST_PROTOCOL_VERSION, type JsonRpcResponse } from '@mcp-sidecar/protocol';
+import { type JsonRpcRequest, type JsonRpcResponse, LATEST_PROTOCOL_VERSION } from '@mcp-sidecar/protocol';
 
 import { BRIDGE_VERSION } from '../version.ts';
 
 /** What warmUp needs from an Upstream (kept narrow so it can be tested with a fake). */
 export interface HandshakeTarget {
   request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse>;
+  /** A request whose answer nobody waits for (a subscription the server keeps open). */
+  requestOpen(method: string, params: Record<string, unknown>): void;
+  /** One question before the handshake, outside the router; undefined when unanswered within `timeoutMs`. */
+  probe(request: Omit<JsonRpcRequest, 'id'>, timeoutMs: number): Promise<JsonRpcResponse | undefined>;
+  /** Gives up the connection for a fresh one (the probe pinned it to another era). */
+  reconnect(): Promise<void>;
   notifyUpstream(method: string): void;
   readonly router: { restoreRequests(): { method: string; params: Record<string, unknown> }[] };
 }
+
+/** How an upstream is brought to ready: the 2025 initialize and warm-up (below), or a 2026-07-28 server's own. */
+export type Handshake = (target: HandshakeTarget, calls: readonly WarmupCall[]) => Promise<void>;
 
 /**
  * The capabilities the bridge declares upstream: all the server→client features, so it can relay them to the

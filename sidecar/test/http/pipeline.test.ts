@@ -62,10 +62,19 @@ describe("the bridge's stages", () => {
   it('refuse a foreign Host before looking at the version, and an unsupported version after', () => {
     const foreign = runStages(stages, exchange({ host: 'evil.example', 'mcp-protocol-version': '1999-01-01' }));
     expect(foreign).toMatchObject({ code: 'host_forbidden', status: 403 });
-    const version = runStages(stages, exchange({ host: '127.0.0.1:8080', 'mcp-protocol-version': '1999-01-01' }));
+    // A request of a 2025 session: its version is checked here. (A sessionless POST's version is checked with its
+    // body, where a 2026-07-28 request gets -32022 with the request's id: see the next test.)
+    const session = { host: '127.0.0.1:8080', 'mcp-protocol-version': '1999-01-01', 'mcp-session-id': 's' };
+    const version = runStages(stages, exchange(session));
     expect(version).toMatchObject({ code: 'unsupported_protocol_version', status: 400 });
     expect(
       runStages(stages, exchange({ host: '127.0.0.1:8080', 'mcp-protocol-version': '1999-01-01' }, 'DELETE')),
     ).toBeUndefined();
+  });
+
+  it('let a POST without a session through: its era, and so its version check, come with its body', () => {
+    for (const version of ['2026-07-28', '1999-01-01']) {
+      expect(runStages(stages, exchange({ host: '127.0.0.1:8080', 'mcp-protocol-version': version }))).toBeUndefined();
+    }
   });
 });

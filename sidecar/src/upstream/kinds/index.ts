@@ -11,6 +11,8 @@ import { connectUnix } from './unix.ts';
 export interface TransportSettings {
   /** --max-message-size: the longest message either way. */
   readonly maxMessageSize: number;
+  /** --max-json-depth: deeper server messages are skipped, never forwarded. */
+  readonly maxJsonDepth?: number;
 }
 
 type Opener<K extends UpstreamKind> = (
@@ -28,23 +30,20 @@ export function childEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.P
 }
 
 const KINDS: { readonly [K in UpstreamKind]: Opener<K> } = {
-  spawn: (spec, { maxMessageSize }) => {
+  spawn: (spec, settings) => {
     const env = childEnvironment();
-    return (events) => spawnChild({ command: spec.command, maxMessageSize, env }, events);
+    return (events) => spawnChild({ command: spec.command, ...settings, env }, events);
   },
-  pty: (spec, { maxMessageSize }) => {
+  pty: (spec, settings) => {
     const pty = loadPty();
     if ('problem' in pty) throw new Error(pty.problem);
     const env = childEnvironment();
-    return (events) =>
-      spawnChild({ command: spec.command, maxMessageSize, env, wiring: terminalWiring(pty.binding) }, events);
+    const wiring = terminalWiring(pty.binding);
+    return (events) => spawnChild({ command: spec.command, ...settings, env, wiring }, events);
   },
-  unix:
-    (spec, { maxMessageSize }) =>
-    (events) =>
-      connectUnix({ path: spec.path, maxMessageSize }, events),
+  unix: (spec, settings) => (events) => connectUnix({ path: spec.path, ...settings }, events),
   // Loaded only for an HTTP upstream: the HTTP client (undici) adds ~25 MB to the resident set of every bridge.
-  http: async (spec, { maxMessageSize }) => {
+  http: async (spec, settings) => {
     const [{ Agent }, { connectHttp }] = await Promise.all([
       import('undici'),
       import('./streamable-http/transport.ts'),
@@ -52,7 +51,7 @@ const KINDS: { readonly [K in UpstreamKind]: Opener<K> } = {
     // One connection pool for every session's transport. No header or body timeout: a tool call may take as long
     // as it takes, and SSE streams stay open while idle (the bridge's own limits bound them).
     const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-    return (events) => connectHttp({ url: spec.url, maxMessageSize, dispatcher }, events);
+    return (events) => connectHttp({ url: spec.url, ...settings, dispatcher }, events);
   },
 };
 

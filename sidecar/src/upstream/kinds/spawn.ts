@@ -24,6 +24,7 @@ import {
 export interface ChildOptions {
   readonly command: readonly string[];
   readonly maxMessageSize: number;
+  readonly maxJsonDepth?: number;
   /** Grace for each step of the close ladder (stdin EOF → SIGTERM → SIGKILL). */
   readonly graceMs?: number;
   /** How stdin and stdout are wired; pipes unless given. */
@@ -105,7 +106,7 @@ class ChildTransport implements Transport, ProcessFacet {
     const pid = this.#child.pid;
     this.description = pid === undefined ? `${commandLine} (not started)` : `pid ${pid} (${commandLine})`;
     this.#streams = wiring.attach(this.#child);
-    this.#pipeOutput(options.maxMessageSize);
+    this.#pipeOutput(options);
     this.#exited = this.#watchExit(file);
   }
 
@@ -133,8 +134,8 @@ class ChildTransport implements Transport, ProcessFacet {
     await this.#sweepGroup();
   }
 
-  #pipeOutput(maxMessageSize: number): void {
-    const stdout = messageReader(maxMessageSize, this.#events);
+  #pipeOutput({ maxMessageSize, maxJsonDepth }: ChildOptions): void {
+    const stdout = messageReader(maxMessageSize, this.#events, maxJsonDepth);
     const output = this.#streams.output;
     output.on('data', (chunk: Buffer) => stdout.push(chunk));
     // 'close' rather than 'end': a terminal's master side reports its end as an error (EIO), then closes.

@@ -10,6 +10,7 @@ import { CorkedWriter, messageReader, type Transport, type TransportEvents } fro
 export interface UnixOptions {
   readonly path: string;
   readonly maxMessageSize: number;
+  readonly maxJsonDepth?: number;
   /** How long the server may take to exit after its stdin closed before the socket is destroyed. */
   readonly graceMs?: number;
 }
@@ -33,7 +34,7 @@ class UnixTransport implements Transport {
     this.#graceMs = options.graceMs ?? 2_000;
     this.#socket = createConnection(options.path);
     this.#writer = new CorkedWriter(this.#socket);
-    const reader = messageReader(options.maxMessageSize, events);
+    const reader = messageReader(options.maxMessageSize, events, options.maxJsonDepth);
     this.#socket.on('data', (chunk: Buffer) => reader.push(chunk));
     this.#closed = new Promise((resolve) => {
       let failure: string | undefined;

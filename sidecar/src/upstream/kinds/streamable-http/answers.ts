@@ -5,7 +5,14 @@
 
 import type { Readable } from 'node:stream';
 
-import { type ClassifiedMessage, classify, parseMessage, SseReader } from '@mcp-sidecar/protocol';
+import {
+  type ClassifiedMessage,
+  classify,
+  DEFAULT_MAX_JSON_DEPTH,
+  nestsDeeperThan,
+  parseMessage,
+  SseReader,
+} from '@mcp-sidecar/protocol';
 
 import type { TransportEvents } from '../../transport.ts';
 
@@ -25,18 +32,25 @@ export type Deliver = (message: ClassifiedMessage, cursor?: StreamCursor) => voi
 
 const HEAD_BYTES = 512;
 
+/** --max-message-size and --max-json-depth, as the transport was given them. */
+export interface ReadLimits {
+  readonly maxMessageSize: number;
+  readonly maxJsonDepth?: number;
+}
+
 /** Reads an application/json body of at most `maxBytes`: one message, or a batch (2025-03-26) of several. */
 export async function readJson(
   body: Readable & { text?: () => Promise<string> },
   length: number | undefined,
-  maxBytes: number,
+  limits: ReadLimits,
   events: TransportEvents,
   deliver: Deliver,
   cursor: StreamCursor,
 ): Promise<void> {
+  const maxBytes = limits.maxMessageSize;
   // The common case, a small answer with its Content-Length: read it whole in one step.
   if (length !== undefined && length <= maxBytes && body.text) {
-    return deliverText(await body.text(), events, deliver, cursor);
+    return deliverText(await body.text(), limits, events, deliver, cursor);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -49,15 +63,21 @@ export async function readJson(
     }
     chunks.push(chunk);
   }
-  deliverText(Buffer.concat(chunks, size).toString('utf8'), events, deliver, cursor);
+  deliverText(Buffer.concat(chunks, size).toString('utf8'), limits, events, deliver, cursor);
 }
 
-function deliverText(text: string, events: TransportEvents, deliver: Deliver, cursor: StreamCursor): void {
-  if (!text.trimStart().startsWith('[')) {
-    const message = parseMessage(text);
-    if (message.kind === 'invalid') events.onInvalidLine(text, message.reason);
-    else deliver(message, cursor);
-    return;
+function deliverText(
+  text: string,
+  limits: ReadLimits,
+  events: TransportEvents,
+  deliver: Deliver,
+  cursor: StreamCursor,
+): void {
+  const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  if (!text.trimStart().startsWith('[')) return deliverOne(text, maxDepth, events, deliver, cursor);
+  // A batch is one level deeper than its messages.
+  if (nestsDeeperThan(text, maxDepth + 1)) {
+    return events.onInvalidLine(text, `nested deeper than ${maxDepth} levels`, 'depth');
   }
   let batch: unknown;
   try {
@@ -78,19 +98,18 @@ function deliverText(text: string, events: TransportEvents, deliver: Deliver, cu
  */
 export async function readEvents(
   body: Readable,
-  maxBytes: number,
+  limits: ReadLimits,
   events: TransportEvents,
   deliver: Deliver,
   cursor: StreamCursor,
 ): Promise<boolean> {
-  const reader = new SseReader(maxBytes, {
+  const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const reader = new SseReader(limits.maxMessageSize, {
     onEvent: (event) => {
       if (event.id !== undefined) cursor.lastEventId = event.id;
       if (event.retry !== undefined) cursor.retryMs = event.retry;
       if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
-      const message = parseMessage(event.data);
-      if (message.kind === 'invalid') events.onInvalidLine(event.data, message.reason);
-      else deliver(message, cursor);
+      deliverOne(event.data, maxDepth, events, deliver, cursor);
     },
     onOversize: events.onOversize,
   });
@@ -101,4 +120,10 @@ export async function readEvents(
   } catch {
     return false;
   }
+}
+
+function deliverOne(text: string, maxDepth: number, events: TransportEvents, deliver: Deliver, cursor: StreamCursor) {
+  const message = parseMessage(text, maxDepth);
+  if (message.kind === 'invalid') events.onInvalidLine(text, message.reason, message.limit);
+  else deliver(message, cursor);
 }

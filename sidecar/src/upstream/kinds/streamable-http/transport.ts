@@ -18,13 +18,12 @@ import { type Dispatcher, request } from 'undici';
 import { errorText } from '../../../errors.ts';
 import { backoffDelay } from '../../supervisor.ts';
 import type { Transport, TransportEnd, TransportEvents } from '../../transport.ts';
-import { type Deliver, readEvents, readJson, type StreamCursor } from './answers.ts';
+import { type Deliver, type ReadLimits, readEvents, readJson, type StreamCursor } from './answers.ts';
 import { messageHeaders } from './headers.ts';
 import { describeHttpError, errorDetail, failureAnswer, isRefused, statusError, streamError } from './failures.ts';
 
-export interface HttpOptions {
+export interface HttpOptions extends ReadLimits {
   readonly url: string;
-  readonly maxMessageSize: number;
   /** The connection pool, shared by every transport to this upstream. */
   readonly dispatcher: Dispatcher;
   /** How long DELETE may take when the bridge ends the session. */
@@ -123,7 +122,7 @@ class HttpTransport implements Transport {
     if (type.startsWith('application/json')) {
       const length = Number(headers['content-length'] ?? NaN);
       const known = Number.isInteger(length) ? length : undefined;
-      return readJson(body, known, this.#options.maxMessageSize, this.#events, this.#deliver, cursor);
+      return readJson(body, known, this.#options, this.#events, this.#deliver, cursor);
     }
     await body.dump();
     if (cursor.what === 'notifications/initialized') void this.#listen();
@@ -153,7 +152,7 @@ class HttpTransport implements Transport {
   async #stream(body: Response['body'], cursor: StreamCursor): Promise<void> {
     let stream = body;
     for (let resumes = 0; ; resumes += 1) {
-      const clean = await readEvents(stream, this.#options.maxMessageSize, this.#events, this.#deliver, cursor);
+      const clean = await readEvents(stream, this.#options, this.#events, this.#deliver, cursor);
       if (this.#end !== undefined || this.#closing || cursor.answered || cursor.requestId === undefined) return;
       const why = clean ? 'closed the stream' : 'broke the stream';
       if (cursor.lastEventId === undefined || resumes >= MAX_RESUMES) return this.#lost(cursor, why);
@@ -214,7 +213,7 @@ class HttpTransport implements Transport {
         outcome = response.statusCode === 405 || response.statusCode === 404 ? 'unsupported' : 'failed';
         return void (await response.body.dump());
       }
-      await readEvents(response.body, this.#options.maxMessageSize, this.#events, this.#deliver, cursor);
+      await readEvents(response.body, this.#options, this.#events, this.#deliver, cursor);
       outcome = 'read';
     }, cursor);
     return outcome;

@@ -30,7 +30,13 @@ describe.each(['shared', 'per-session'] as const)('SDK clients → mcp-sidecar (
 
   beforeAll(async () => {
     upstream = await startHttpUpstream();
-    bridge = await startLoggedInProcess({ sessionMode: mode, upstream: { kind: 'http', url: upstream.url } }, []);
+    // The flood arrives in one burst, faster than a client in the same process can read: --event-store-size bounds how
+    // far a reader may fall behind before its stream is ended (README: Limits), so it is raised above the burst here.
+    const limits = { eventStoreSize: 20_000 };
+    bridge = await startLoggedInProcess(
+      { sessionMode: mode, upstream: { kind: 'http', url: upstream.url }, ...limits },
+      [],
+    );
   });
   afterEach(() => closer.closeAll());
   afterAll(async () => {

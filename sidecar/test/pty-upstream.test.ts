@@ -15,7 +15,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadPty } from '../src/upstream/kinds/pty.ts';
 import { type BridgeProcess, spawnBridge, waitFor } from '../../test/helpers/bridge-process.ts';
 import { openRawSession } from '../../test/helpers/mcp-http.ts';
-import { mcpPython, VENV_SETUP_TIMEOUT_MS } from '../../test/helpers/python-venv.ts';
+import { pythonWithMcp, VENV_SETUP_TIMEOUT_MS } from '../../test/helpers/python.ts';
 import { Closer, connectV1, textOf } from '../../test/helpers/sdk-clients.ts';
 import { SHIM_BINARY } from '../../test/helpers/shim.ts';
 
@@ -108,8 +108,8 @@ describe('a Python server that buffers print() output', () => {
 
 describe('a server built on the mcp package’s MCPServer', () => {
   let python: string;
-  beforeAll(() => {
-    python = mcpPython();
+  beforeAll(async () => {
+    python = await pythonWithMcp();
   }, VENV_SETUP_TIMEOUT_MS);
 
   it('runs unchanged on the bridge’s terminal and on the shim’s', async () => {

@@ -38,8 +38,9 @@ const KINDS: { readonly [K in UpstreamKind]: Opener<K> } = {
     const pty = loadPty();
     if ('problem' in pty) throw new Error(pty.problem);
     const env = childEnvironment();
-    const wiring = terminalWiring(pty.binding);
-    return (events) => spawnChild({ command: spec.command, ...settings, env, wiring }, events);
+    // A terminal of its own for each server.
+    return (events) =>
+      spawnChild({ command: spec.command, ...settings, env, wiring: terminalWiring(pty.binding) }, events);
   },
   unix: (spec, settings) => (events) => connectUnix({ path: spec.path, ...settings }, events),
   // Loaded only for an HTTP upstream: the HTTP client (undici) adds ~25 MB to the resident set of every bridge.

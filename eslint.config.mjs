@@ -21,6 +21,7 @@ const PURE = [
   'sidecar/src/policy/{policy,glob,document,access}.ts',
   'sidecar/src/tracing/{attributes,enabled}.ts',
   'sidecar/src/context.ts',
+  'sidecar/src/error-codes.ts',
   'sidecar/src/errors.ts',
   'sidecar/src/errors-modern.ts',
   'sidecar/src/version.ts',

@@ -33,7 +33,7 @@ const PURE = [
   /^sidecar\/src\/identity\/(xfcc|certificate|identity|cidr)\.ts$/,
   /^sidecar\/src\/policy\/(policy|glob|document|access)\.ts$/,
   /^sidecar\/src\/tracing\/(attributes|enabled)\.ts$/,
-  /^sidecar\/src\/(context|errors|errors-modern|version)\.ts$/,
+  /^sidecar\/src\/(context|error-codes|errors|errors-modern|version)\.ts$/,
   /^webhook\/src\/version\.ts$/,
   /^webhook\/src\/core\//,
   /^packages\/(cli|contract|protocol)\/src\//,

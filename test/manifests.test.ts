@@ -514,7 +514,12 @@ describe('manifests/examples', () => {
   const webhook = webhookConfiguration(base).webhooks[0]!;
 
   it('are there and have no kustomization (kubectl apply -f manifests/examples/ applies them)', () => {
-    expect(examples.map((e) => e.name).sort()).toEqual(['python-stdio-server.yaml', 'server-everything.yaml']);
+    expect(examples.map((e) => e.name).sort()).toEqual([
+      'http-server.yaml',
+      'python-pty-server.yaml',
+      'python-stdio-server.yaml',
+      'server-everything.yaml',
+    ]);
     expect(existsSync(kustomizationFile(EXAMPLES))).toBe(false);
   });
 
@@ -570,6 +575,37 @@ describe('manifests/examples', () => {
         expect(parseYaml(again.yaml, 'reinjected')).toEqual(injected);
       },
     );
+  });
+
+  const injectedSpec = (name: string) => {
+    const result = injectYamlStream(readFileSync(join(EXAMPLES, name), 'utf8'), injectorConfig());
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const workload = parseYaml(result.yaml, name).find((o) => o.kind === 'Deployment')!;
+    return templateOf(workload).spec;
+  };
+
+  it('http-server.yaml: only the bridge is added, in front of the unchanged HTTP server', () => {
+    const spec = injectedSpec('http-server.yaml');
+    const names = containersOf(spec).map((c) => c.name);
+    expect(names).not.toContain(INJECTION.shimInstallContainer);
+    const server = spec.containers.find((c) => c.name === 'server')!;
+    expect(server.command).toEqual(['npx', '-y', '@modelcontextprotocol/server-everything', 'streamableHttp']);
+    const bridge = containersOf(spec).find((c) => c.name === INJECTION.sidecarContainer)!;
+    expect(bridge.args).toEqual(expect.arrayContaining(['--upstream', 'http://127.0.0.1:3001/mcp']));
+    expect(bridge.volumeMounts).toBeUndefined();
+  });
+
+  it('python-pty-server.yaml: the server runs through mcp-shim --pty', () => {
+    const server = injectedSpec('python-pty-server.yaml').containers.find((c) => c.name === 'server')!;
+    expect(server.command).toEqual([
+      INJECTION.shimPath,
+      '--listen',
+      INJECTION.socketPath,
+      '--pty',
+      '--',
+      'python3',
+      '/app/server.py',
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type BridgeConfig, upstreamSpec, type UpstreamSpec } from '@mcp-sidecar/contract';
 
 import { createAdminServer } from './admin/admin-server.ts';
+import { cannotStart } from './errors.ts';
 import { healthOf } from './health.ts';
 import type { HttpDeps } from './http/deps.ts';
 import { type Edges, startEdges } from './edges.ts';
@@ -24,6 +25,7 @@ import { requestDecorators } from './router/decorators.ts';
 import { SessionManager } from './session/session-manager.ts';
 import { KEEPALIVE_COMMENT } from './session/sse.ts';
 import { transportFor } from './upstream/kinds/index.ts';
+import type { TransportFactory } from './upstream/transport.ts';
 import { type UpstreamFactory, UpstreamPool } from './upstream/pool.ts';
 import { Upstream } from './upstream/upstream.ts';
 
@@ -44,14 +46,22 @@ export interface Bridge {
 export async function startBridge(config: BridgeConfig, command: readonly string[], log: Logger): Promise<Bridge> {
   let url = '';
   const edges = await startEdges(config, () => url, log);
-  const upstream = upstreamSpec(config.upstream, command);
-  const { sessions, metrics, parts, deps, admin } = await assemble(config, upstream, log, edges.identity.metadata);
+  const upstream = upstreamSpec(config, command);
+  const settings = { maxMessageSize: config.maxMessageSize, maxJsonDepth: config.maxJsonDepth };
+  const open = await transportFor(upstream, settings);
+  const { sessions, metrics, parts, deps, admin } = await assemble(
+    config,
+    upstream,
+    open,
+    log,
+    edges.identity.metadata,
+  );
   const stages = requestStages(config, { identity: edges.identity.settings, tracing: edges.tracing?.stage });
   const mcpServer = createListener(createMcpHandler(deps, stages), config, refusedBy(metrics), edges.tls);
   edges.onTlsChange = (contents) => reloadTls(mcpServer, contents, edges.tls!);
   const [mcpAddress, adminAddress] = await Promise.all([
-    listen(mcpServer, config.port, config.host),
-    listen(admin, config.adminPort, config.adminHost),
+    listen(mcpServer, config.port, config.host, 'MCP endpoint', '--port'),
+    listen(admin, config.adminPort, config.adminHost, 'admin endpoints', '--admin-port'),
   ]);
   url = `${edges.tls ? 'https' : 'http'}://${hostForUrl(config.host)}:${mcpAddress.port}${config.path}`;
   void parts.shared?.keepRunning();
@@ -73,10 +83,16 @@ interface UpstreamParts {
 }
 
 /** Builds the object graph, each part from the ones before it: upstreams, the session table, health, metrics. */
-async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logger, metadata: HttpDeps['metadata']) {
+async function assemble(
+  config: BridgeConfig,
+  upstream: UpstreamSpec,
+  open: TransportFactory,
+  log: Logger,
+  metadata: HttpDeps['metadata'],
+) {
   const metrics = new Metrics();
   const detector = new EraDetector(config.upstreamProtocol, log);
-  const upstreamOptions = upstreamOptionsOf(config, upstream, log, metrics, detector);
+  const upstreamOptions = upstreamOptionsOf(config, open, log, metrics, detector);
   const createUpstream: UpstreamFactory = (onEnded) => new Upstream({ ...upstreamOptions, onEnded });
   const parts: UpstreamParts =
     config.sessionMode === 'shared'
@@ -84,16 +100,8 @@ async function assemble(config: BridgeConfig, upstream: UpstreamSpec, log: Logge
       : { pool: new UpstreamPool(createUpstream, config.poolMin, log) };
   const sessions = new SessionManager({ config, log, metrics, ...parts, createUpstream });
   const modern = await modernService({ config, log, metrics, ...parts, createUpstream, upstreamOptions, detector });
-  const deps: HttpDeps = {
-    config,
-    sessions,
-    modern,
-    metrics,
-    log,
-    metadata,
-    legacyWaiting: new Map(),
-    draining: false,
-  };
+  const common = { config, sessions, modern, metrics, log };
+  const deps: HttpDeps = { ...common, metadata, legacyWaiting: new Map(), draining: false };
   const health = healthOf({ config, upstream, sessions, modern, ...parts, isDraining: () => deps.draining });
   metrics.observe({
     sessions: () => sessions.size,
@@ -117,12 +125,11 @@ const MODERN_TICK_MS = 500;
 /** How every 2025-era upstream is made; with --upstream-protocol auto its first handshake probes the server's era. */
 function upstreamOptionsOf(
   config: BridgeConfig,
-  upstream: UpstreamSpec,
+  open: TransportFactory,
   log: Logger,
   metrics: Metrics,
   detector: EraDetector,
 ) {
-  const open = transportFor(upstream, { maxMessageSize: config.maxMessageSize, maxJsonDepth: config.maxJsonDepth });
   const exclusive = config.sessionMode === 'per-session';
   const decorators = requestDecorators(config);
   const limits = {
@@ -135,11 +142,12 @@ function upstreamOptionsOf(
   return { ...options, handshake };
 }
 
-function listen(server: McpServer, port: number, host: string): Promise<AddressInfo> {
+function listen(server: McpServer, port: number, host: string, what: string, flag: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => reject(cannotStart.listen(what, flag, host, port, error.code));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve(server.address() as AddressInfo);
     });
   });

@@ -6,6 +6,7 @@ import { describeUpstream, parseBridgeCli, renderHelp, upstreamSpec } from '@mcp
 import { startBridge } from './bridge.ts';
 import { createLogger } from './log.ts';
 import { errorText, SetupError } from './errors.ts';
+import { upstreamProblem } from './upstream/kinds/index.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
 const cli = parseBridgeCli(process.argv.slice(2), process.env);
@@ -23,11 +24,16 @@ if (cli.kind === 'error') {
 }
 
 const { config, command } = cli;
+const problem = upstreamProblem(upstreamSpec(config, command));
+if (problem) {
+  process.stderr.write(`mcp-sidecar: ${problem}\n`);
+  process.exit(2);
+}
 const log = createLogger(config.logLevel);
 
 try {
   const bridge = await startBridge(config, command, log);
-  const upstream = describeUpstream(upstreamSpec(config.upstream, command));
+  const upstream = describeUpstream(upstreamSpec(config, command));
   log.info(
     { url: bridge.url, admin: bridge.adminUrl, mode: config.sessionMode, upstream },
     `MCP endpoint at ${bridge.url} (Streamable HTTP; legacy HTTP+SSE at /sse). Connect a client, e.g. ` +

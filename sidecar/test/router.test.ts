@@ -293,6 +293,16 @@ describe('server→client requests', () => {
     expect(effects[1]).toMatchObject({ kind: 'dropped', reason: 'unattributable' });
   });
 
+  it('before any client connected, are answered that none is, as a normal event (not a fault)', () => {
+    const router = sharedRouter([]);
+    const effects = router.fromUpstream(request(4, 'roots/list', {}));
+    expect(effects[0]).toMatchObject({
+      kind: 'upstream',
+      message: { id: 4, error: { message: expect.stringContaining('no MCP client is connected') as string } },
+    });
+    expect(effects[1]).toMatchObject({ kind: 'dropped', reason: 'unattributable', expected: true });
+  });
+
   it('are refused when the client did not declare the capability', () => {
     const router = new Router<Stream>({ exclusive: true });
     openSession(router, 'a', { sampling: false, elicitation: true, roots: true });

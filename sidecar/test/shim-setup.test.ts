@@ -1,7 +1,7 @@
 // mcp-shim set-up: the socket it creates (mode, owner, stale sockets), --install, and the command line (--version,
 // --help, bad usage). Set-up: shim-support.ts.
 import { type SpawnOptions, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
@@ -47,8 +47,17 @@ describe('mcp-shim socket', () => {
     // As root, drop to nobody to exercise the non-root path; otherwise we already are non-root.
     const options: SpawnOptions = isRoot ? { uid: 65534, gid: 65534 } : {};
     chmodSync(dir, 0o777);
+    // nobody may not reach the checkout (a clone under `mktemp -d` is 0700): run a copy from the test's own
+    // directory, and a server command outside the checkout (no server is started: nothing connects).
+    const binary = join(dir, 'mcp-shim');
+    copyFileSync(shimBin, binary);
+    chmodSync(binary, 0o755);
     const owner = isRoot ? 4321 : process.getuid!() + 1;
-    const shim = await startShim(['--socket-owner', String(owner)], { spawn: options });
+    const shim = await startShim(['--socket-owner', String(owner)], {
+      spawn: options,
+      binary,
+      command: ['/bin/true'],
+    });
     const me = isRoot ? 65534 : process.getuid!();
     expect(shim.log()).toContain(`warning: --socket-owner ${owner} ignored: not running as root`);
     expect(statSync(shim.sock).uid).toBe(me);

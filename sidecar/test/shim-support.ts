@@ -129,6 +129,8 @@ export interface StartOptions {
   shell?: string;
   /** Start as `...launcher shim args...` (e.g. unshare). */
   launcher?: string[];
+  /** Run this copy of the shim instead of the checkout's (e.g. one another user can reach). */
+  binary?: string;
 }
 
 /** Starts the shim on `<dir>/run/stdio.sock` and waits until it listens (the echo server unless told otherwise). */
@@ -137,7 +139,8 @@ export async function startShim(args: string[], options: StartOptions = {}): Pro
   const command = options.command ?? echoServer;
   const argv = ['--listen', sock, ...args, '--', ...command];
   const shellArgs = options.shell === undefined ? [] : ['/bin/sh', '-c', options.shell];
-  const [file, ...fileArgs] = [...(options.launcher ?? []), ...shellArgs, shimBin, ...argv] as [string, ...string[]];
+  const binary = options.binary ?? shimBin;
+  const [file, ...fileArgs] = [...(options.launcher ?? []), ...shellArgs, binary, ...argv] as [string, ...string[]];
   const proc = spawn(file, fileArgs, { ...options.spawn, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));

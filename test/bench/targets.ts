@@ -18,7 +18,16 @@ type SidecarId = 'sidecar-shared' | 'sidecar-per-session';
 type FeatureId = 'sidecar-tls' | 'sidecar-traced';
 /** `…@base`: the same bridge built from the --baseline revision. */
 export type TargetId =
-  'bare' | SidecarId | `${SidecarId}-2026` | FeatureId | `${SidecarId}@base` | 'supergateway' | 'mcp-proxy';
+  | 'bare'
+  | SidecarId
+  | `${SidecarId}-2026`
+  | FeatureId
+  | `${SidecarId}@base`
+  | 'supergateway'
+  | 'mcp-proxy'
+  | 'http-direct'
+  | 'sidecar-http'
+  | 'mcp-proxy-http';
 export type TargetKind = 'bare' | 'ours' | 'peer';
 
 export type LaunchContext = {
@@ -61,6 +70,9 @@ export const TARGET_IDS: TargetId[] = [
   'sidecar-per-session@base',
   'supergateway',
   'mcp-proxy',
+  'http-direct',
+  'sidecar-http',
+  'mcp-proxy-http',
 ];
 
 /** Resolve an installed CLI to its JS entry, so the pid we measure is node itself, not a shell wrapper. */
@@ -138,22 +150,80 @@ const supergateway: TargetDef = {
   }),
 };
 
+/** mcp-proxy in front of a stdio command. */
+const mcpProxyArgs = (ctx: LaunchContext, command: string[]): string[] => [
+  binEntry('mcp-proxy')!,
+  ...['--host', '127.0.0.1', '--port', String(ctx.port), '--server', 'stream', '--streamEndpoint', '/mcp'],
+  // Its resumability event store (on by default) roughly cut its 1-connection rate to a third in our A/B;
+  // our bridge keeps its own store, so turning this one off favours the peer: the ratios stay conservative.
+  '--no-eventStore',
+  '--',
+  ...command,
+];
+
 const mcpProxy: TargetDef = {
   id: 'mcp-proxy',
   label: 'mcp-proxy',
   kind: 'peer',
   readiness: 'initialize',
   missing: () => (binEntry('mcp-proxy') ? undefined : 'node_modules/.bin/mcp-proxy not installed'),
+  launch: (ctx) => ({ command: process.execPath, args: mcpProxyArgs(ctx, ctx.echo) }),
+};
+
+/**
+ * The HTTP-upstream rows: the same Streamable HTTP echo server (http-echo-server.ts), reached directly, through the
+ * bridge's --upstream http://, and through mcp-proxy (which fronts only stdio commands, so it runs supergateway's
+ * Streamable HTTP → stdio client as its command). The server is the root of each row's process tree.
+ */
+const HTTP_ECHO = join(BENCH_DIR, 'http-echo-server.ts');
+
+const httpDirect: TargetDef = {
+  id: 'http-direct',
+  label: 'HTTP echo server, direct',
+  kind: 'bare',
+  readiness: 'initialize',
+  missing: () => undefined,
+  launch: (ctx) => ({ command: process.execPath, args: [HTTP_ECHO, '--port', String(ctx.port)] }),
+};
+
+const sidecarHttp: TargetDef = {
+  id: 'sidecar-http',
+  label: 'mcp-sidecar --upstream http',
+  kind: 'ours',
+  readiness: 'readyz',
+  missing: () => (existsSync(SIDECAR_ENTRY) ? undefined : `entry file ${SIDECAR_ENTRY} not found`),
   launch: (ctx) => ({
     command: process.execPath,
     args: [
-      binEntry('mcp-proxy')!,
-      ...['--host', '127.0.0.1', '--port', String(ctx.port), '--server', 'stream', '--streamEndpoint', '/mcp'],
-      // Its resumability event store (on by default) roughly cut its 1-connection rate to a third in our A/B;
-      // our bridge keeps its own store, so turning this one off favours the peer: the ratios stay conservative.
-      '--no-eventStore',
+      HTTP_ECHO,
       '--',
-      ...ctx.echo,
+      process.execPath,
+      ...(SIDECAR_ENTRY.endsWith('.ts') ? ['--conditions=mcp-sidecar-source'] : []),
+      SIDECAR_ENTRY,
+      ...['--host', '127.0.0.1', '--port', String(ctx.port), '--admin-port', String(ctx.adminPort)],
+      ...['--max-sessions', String(ctx.maxSessions), '--upstream', '{UPSTREAM}'],
+    ],
+  }),
+};
+
+const mcpProxyHttp: TargetDef = {
+  id: 'mcp-proxy-http',
+  label: 'mcp-proxy → supergateway → HTTP',
+  kind: 'peer',
+  readiness: 'initialize',
+  missing: () =>
+    binEntry('mcp-proxy') && binEntry('supergateway') ? undefined : 'mcp-proxy or supergateway not installed',
+  launch: (ctx) => ({
+    command: process.execPath,
+    args: [
+      HTTP_ECHO,
+      '--',
+      process.execPath,
+      ...mcpProxyArgs(ctx, [
+        process.execPath,
+        binEntry('supergateway')!,
+        ...['--streamableHttp', '{UPSTREAM}', '--logLevel', 'none'],
+      ]),
     ],
   }),
 };
@@ -189,8 +259,11 @@ export function targetsFor(baseline: OtherBuild | undefined): TargetDef[] {
   const base = baseline ? [sidecar('shared', baseline), sidecar('per-session', baseline)] : [];
   const modern = [sidecar('shared', undefined, '2026-07-28'), sidecar('per-session', undefined, '2026-07-28')];
   const features = [feature('sidecar-tls'), feature('sidecar-traced')];
-  return [bare, sidecar('shared'), sidecar('per-session'), ...modern, ...features, ...base, supergateway, mcpProxy];
+  const rows = [bare, sidecar('shared'), sidecar('per-session'), ...modern, ...features, ...base];
+  return [...rows, supergateway, mcpProxy, ...httpRows];
 }
+
+const httpRows = [httpDirect, sidecarHttp, mcpProxyHttp];
 
 /** A loopback port that was free a moment ago (the usual bind-to-0 trick; the tiny race is acceptable here). */
 export function freePort(): Promise<number> {

@@ -16,6 +16,8 @@ import { SimPod } from './pod-sim/pod.ts';
 
 const EVERYTHING_YAML = join(REPO_ROOT, 'manifests/examples/server-everything.yaml');
 const PYTHON_YAML = join(REPO_ROOT, 'manifests/examples/python-stdio-server.yaml');
+const HTTP_YAML = join(REPO_ROOT, 'manifests/examples/http-server.yaml');
+const PYTHON_PTY_YAML = join(REPO_ROOT, 'manifests/examples/python-pty-server.yaml');
 const BRIDGE = 'mcp-sidecar';
 const SERVER = 'server';
 
@@ -393,6 +395,60 @@ describe('server-everything.yaml injected with --sidecar-mode classic under the 
     await session.client.close();
     const pids = pod.processes();
     expect(pids.length).toBeGreaterThanOrEqual(3); // bridge, shim, and the server below it
+    expectCleanTeardown(await pod.terminate(), pod, pids);
+  }, 60_000);
+});
+
+describe('http-server.yaml injected (an HTTP server; only the bridge in front) under the pod simulation', () => {
+  let pod: SimPod | undefined;
+  afterAll(async () => {
+    await terminateAndExplain(pod);
+  });
+
+  test('the bridge waits for the server’s port, turns Ready, serves its tools over its own endpoint, and tears down cleanly', async () => {
+    explainOnFailure(() => pod);
+    let template: PodTemplate;
+    ({ template, pod } = await startPod(HTTP_YAML, 'everything-http'));
+    expect(template.spec.initContainers?.map((c) => c.name)).toEqual([BRIDGE]);
+    await pod.waitReady(45_000);
+    const status = (await (await fetch(`${adminUrl(pod)}/status`)).json()) as { upstream: string };
+    expect(status.upstream).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const session = await connectV1(mcpUrl(pod), 'pod-sim-http');
+    const result = await session.client.callTool({ name: 'echo', arguments: { message: 'over http' } });
+    expect(textOf(result)).toBe('Echo: over http');
+    await session.client.close();
+    const pids = pod.processes();
+    const report = await pod.terminate();
+    // The bridge stops cleanly. The server container's npx (its PID 1 here: no shim) does not pass SIGTERM on to the
+    // server it started, so that one is left for the kubelet's SIGKILL, as in a real pod; nothing of the pod remains.
+    const bridge = report.containers.find((c) => c.container === BRIDGE)!;
+    expect({ code: bridge.exit?.code, gracefully: bridge.gracefully, leftovers: bridge.leftovers }).toEqual({
+      code: 0,
+      gracefully: true,
+      leftovers: [],
+    });
+    expect(pod.processes()).toEqual([]);
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
+  }, 60_000);
+});
+
+describe('python-pty-server.yaml injected (mcp.io/pty) under the pod simulation', () => {
+  let pod: SimPod | undefined;
+  afterAll(async () => {
+    await terminateAndExplain(pod);
+  });
+
+  test('the print()-only Python server answers on the shim’s terminal, and the pod tears down cleanly', async () => {
+    explainOnFailure(() => pod);
+    let template: PodTemplate;
+    ({ template, pod } = await startPod(PYTHON_PTY_YAML, 'python-buffered'));
+    expect(template.spec.containers.find((c) => c.name === SERVER)?.command).toContain('--pty');
+    await pod.waitReady(45_000);
+    const session = await connectV1(mcpUrl(pod), 'pod-sim-pty');
+    const result = await session.client.callTool({ name: 'echo', arguments: { text: 'hello' } });
+    expect(textOf(result)).toBe('hello (on a terminal)');
+    await session.client.close();
+    const pids = pod.processes();
     expectCleanTeardown(await pod.terminate(), pod, pids);
   }, 60_000);
 });

@@ -1,6 +1,8 @@
 // A real OTLP/HTTP receiver for tests: accepts what an OpenTelemetry exporter POSTs to /v1/traces and /v1/metrics
 // (http/protobuf, gzip or not) and decodes it with the OTel proto definitions, compiled by protobufjs in
 // @opentelemetry/otlp-transformer@0.216.0 (the devDependency alias `otlp-proto`; later versions dropped the decoder).
+// Only its generated root.js is used, so package.json's `overrides` give its SDK dependencies the versions the
+// bridge uses (whose @opentelemetry/api peer agrees), and `npm ci` has no peer conflict to warn about.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

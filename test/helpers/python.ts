@@ -16,6 +16,8 @@ const run = promisify(execFile);
 /** The SDK version the tests pin (2.3 speaks 2026-07-28 as client and, over stdio, as server). */
 export const PYTHON_MCP_VERSION = '2.3.0';
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
+/** How long a test's setup may wait for the venv (made once, by whichever test file asks first). */
+export const VENV_SETUP_TIMEOUT_MS = INSTALL_TIMEOUT_MS;
 
 const venvDir = (): string =>
   process.env['MCP_SIDECAR_PYTHON_VENV'] ??

@@ -50,12 +50,32 @@ const ROWS: readonly Row[] = [
       'annotation mcp.io/session-mode="pooled" is invalid: expected one of shared, per-session. Fix: set mcp.io/session-mode: "per-session"',
   },
   {
-    name: 'an HTTP upstream',
-    pod: pod({ 'mcp.io/upstream': 'http://127.0.0.1:3000/mcp' }),
+    name: 'an HTTP upstream outside the pod',
+    pod: pod({ 'mcp.io/upstream': 'http://mcp.example.com:3000/mcp' }),
     reason: 'invalid_annotation',
     message:
-      'annotation mcp.io/upstream="http://127.0.0.1:3000/mcp" is invalid: HTTP upstreams are not supported yet; use ' +
-      'unix:/path/to/socket, or pass a command after --. Fix: set mcp.io/upstream: "stdio"',
+      'annotation mcp.io/upstream="http://mcp.example.com:3000/mcp" is invalid: expected a server in this pod, at ' +
+      'http://127.0.0.1:PORT/path, not mcp.example.com. Fix: set mcp.io/upstream: "http://127.0.0.1:3000/mcp"',
+  },
+  {
+    name: 'an HTTP upstream on the bridge’s own port',
+    pod: pod({ 'mcp.io/upstream': 'http://127.0.0.1:8080/mcp' }),
+    reason: 'invalid_annotation',
+    message:
+      'annotation mcp.io/upstream names port 8080, which the bridge itself listens on. Fix: set mcp.io/port to another port',
+  },
+  {
+    name: 'mcp.io/pty with an HTTP upstream',
+    pod: pod({ 'mcp.io/upstream': 'http://127.0.0.1:3000/mcp', 'mcp.io/pty': 'true' }),
+    reason: 'invalid_annotation',
+    message:
+      'annotation mcp.io/pty applies to stdio servers, and mcp.io/upstream names an HTTP server. Fix: remove one of them',
+  },
+  {
+    name: 'mcp.io/pty that is not a boolean',
+    pod: pod({ 'mcp.io/pty': 'yes' }),
+    reason: 'invalid_annotation',
+    message: 'annotation mcp.io/pty="yes" is invalid: expected "true" or "false". Fix: set mcp.io/pty: "true"',
   },
   {
     name: 'mcp.io/command that is not a JSON list',

@@ -2,10 +2,10 @@
 // Annotations that configure the bridge are validated with the bridge's own option parsers, so a value the
 // injector admits is always a value the bridge accepts.
 
-import { z } from 'zod';
-
 import { BRIDGE_OPTIONS } from './bridge-options.ts';
 import { type ResourceRequirements } from './defaults.ts';
+import { lazySchema } from './lazy-zod.ts';
+import type { HttpUpstream } from './upstream.ts';
 import { fail, ok, type Parsed, parseBoolean, parseJsonWith } from '@mcp-sidecar/cli';
 
 export const ANNOTATIONS = {
@@ -13,6 +13,7 @@ export const ANNOTATIONS = {
   container: 'mcp.io/container',
   command: 'mcp.io/command',
   upstream: 'mcp.io/upstream',
+  pty: 'mcp.io/pty',
   sessionMode: 'mcp.io/session-mode',
   port: 'mcp.io/port',
   warmup: 'mcp.io/warmup',
@@ -37,9 +38,11 @@ export type AnnotationKey = keyof typeof ANNOTATIONS;
 export const NAMESPACE_LABEL = 'mcp.io/injection';
 export const NAMESPACE_LABEL_VALUE = 'enabled';
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'not a Kubernetes quantity');
-const cpuAndMemory = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
-const resourcesSchema = z.strictObject({ requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() });
+const resourcesSchema = lazySchema<ResourceRequirements>((z) => {
+  const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'not a Kubernetes quantity');
+  const cpuAndMemory = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+  return z.strictObject({ requests: cpuAndMemory.optional(), limits: cpuAndMemory.optional() });
+});
 /** A Secret's or ConfigMap's name: a DNS-1123 subdomain. */
 const OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A ConfigMap key. */
@@ -86,7 +89,9 @@ function required(parse: (raw: string) => Parsed<string | null>): (raw: string) 
   };
 }
 
-const commandSchema = z.array(z.string().min(1, 'empty strings are not allowed')).min(1, 'the list is empty');
+const commandSchema = lazySchema<string[]>((z) =>
+  z.array(z.string().min(1, 'empty strings are not allowed')).min(1, 'the list is empty'),
+);
 
 export interface AnnotationSpec<T> {
   readonly values: string;
@@ -98,6 +103,24 @@ export interface AnnotationSpec<T> {
 }
 
 const annotation = <T>(spec: AnnotationSpec<T>): AnnotationSpec<T> => spec;
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** `stdio`, or an HTTP endpoint in the pod itself, validated with the bridge's own --upstream parser. */
+function parseUpstreamAnnotation(raw: string): Parsed<'stdio' | HttpUpstream> {
+  if (raw === 'stdio') return ok('stdio');
+  if (raw.startsWith('unix:'))
+    return fail('expected stdio or http://127.0.0.1:PORT/path (the injector places the socket itself)');
+  const bridge = BRIDGE_OPTIONS.upstream.parse(raw);
+  if (!bridge.ok) return fail(bridge.error);
+  const target = bridge.value;
+  if (target?.kind !== 'http') return fail('expected stdio or http://127.0.0.1:PORT/path');
+  const host = new URL(target.url).hostname;
+  if (!LOOPBACK_HOSTS.includes(host)) {
+    return fail(`expected a server in this pod, at http://127.0.0.1:PORT/path, not ${host}`);
+  }
+  return ok(target);
+}
 
 /**
  * Identity, access and tracing: Secrets and a ConfigMap the injector mounts into the bridge read-only, and the
@@ -200,19 +223,24 @@ export const ANNOTATION_SPECS = {
     description:
       'The server command when the container spec has no `command` (the image ENTRYPOINT is never looked up).',
     example: '\'["npx", "-y", "@modelcontextprotocol/server-everything"]\'',
-    parse: (raw) => parseJsonWith(raw, commandSchema, 'a JSON list of strings'),
+    parse: (raw) => parseJsonWith(raw, commandSchema(), 'a JSON list of strings'),
   }),
   upstream: annotation({
-    values: '`stdio`',
+    values: '`stdio` or `http://127.0.0.1:PORT/path`',
     default: '`stdio`',
     description:
-      'How the bridge reaches the server: its stdio, through mcp-shim. HTTP upstreams are not supported yet.',
-    example: '"stdio"',
-    parse: (raw): Parsed<'stdio'> => {
-      if (raw === 'stdio') return ok('stdio');
-      const bridge = BRIDGE_OPTIONS.upstream.parse(raw);
-      return fail(bridge.ok ? 'expected stdio' : bridge.error);
-    },
+      'How the bridge reaches the server: its stdio, through mcp-shim; or the Streamable HTTP endpoint the server ' +
+      'container already serves in the pod (then no shim and no command rewrite: only the bridge in front).',
+    example: '"http://127.0.0.1:3000/mcp"',
+    parse: parseUpstreamAnnotation,
+  }),
+  pty: annotation({
+    values: '`"true"` or `"false"`',
+    default: '`"false"`',
+    description:
+      'Run the stdio server on a pseudo-terminal (`mcp-shim --pty`), for servers that block-buffer stdout on a pipe (Python `print()` without flush).',
+    example: '"true"',
+    parse: (raw) => (raw === 'true' || raw === 'false' ? parseBoolean(raw) : fail('expected "true" or "false"')),
   }),
   sessionMode: annotation({
     values: '`shared` or `per-session`',
@@ -250,7 +278,7 @@ export const ANNOTATION_SPECS = {
     default: 'requests 50m/64Mi, limits 1/256Mi',
     description: "The bridge container's resources.",
     example: '\'{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"memory":"256Mi"}}\'',
-    parse: (raw) => parseJsonWith(raw, resourcesSchema, 'JSON resource requirements'),
+    parse: (raw) => parseJsonWith(raw, resourcesSchema(), 'JSON resource requirements'),
   }),
   nativeSidecar: annotation({
     values: '`"true"` or `"false"`',

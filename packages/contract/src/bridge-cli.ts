@@ -23,6 +23,7 @@ export type BridgeCli =
 const USAGE = [
   'usage: mcp-sidecar [options] -- <command> [args...]',
   '       mcp-sidecar [options] --upstream unix:/path/to/stdio.sock',
+  '       mcp-sidecar [options] --upstream http://127.0.0.1:3000/mcp',
 ];
 
 const SETTINGS = { envPrefix: BRIDGE_ENV_PREFIX } as const;
@@ -61,13 +62,24 @@ function checkUpstreamChoice(config: BridgeConfig, command: readonly string[]): 
   if (!config.upstream && command.length === 0) {
     return 'no MCP server to bridge: pass its command after --, e.g. mcp-sidecar -- npx -y @modelcontextprotocol/server-everything';
   }
+  if (config.pty && config.upstream) {
+    return '--pty runs the command after -- on a pseudo-terminal; it does not apply to --upstream (for a server behind mcp-shim, give mcp-shim --pty instead)';
+  }
   return undefined;
 }
 
 /** The `--help` text, generated from the option schema. */
 export function renderHelp(): string {
   const rows = renderHelpRows(BRIDGE_OPTIONS, BRIDGE_OPTION_NAMES, SETTINGS);
-  return [...USAGE, '', 'Serves a stdio MCP server over MCP Streamable HTTP.', '', 'options:', ...rows, ''].join('\n');
+  return [
+    ...USAGE,
+    '',
+    'Serves a stdio or Streamable HTTP MCP server over MCP Streamable HTTP.',
+    '',
+    'options:',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 /** The README's options table, generated from the option schema (a test keeps the README in step). */

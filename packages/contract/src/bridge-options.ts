@@ -2,8 +2,6 @@
 // The bridge parses its command line with it, the injector renders the bridge's args with it, and the README's
 // options table is generated from it, so none of the three can drift from the others.
 
-import { z } from 'zod';
-
 import {
   defaultsOf,
   envOf as envWithPrefix,
@@ -22,6 +20,7 @@ import {
   type ValuesOf,
 } from '@mcp-sidecar/cli';
 
+import { lazySchema } from './lazy-zod.ts';
 import { duration, list, port } from './options/helpers.ts';
 import { IDENTITY_OPTIONS } from './options/identity.ts';
 import { LIMIT_OPTIONS } from './options/limits.ts';
@@ -43,20 +42,22 @@ export interface WarmupCall {
   readonly params?: Record<string, unknown>;
 }
 
-const warmupSchema = z.array(
-  z.strictObject({
-    method: z
-      .string()
-      .min(1)
-      .refine((method) => method !== 'initialize' && !method.startsWith('notifications/'), {
-        message: 'the bridge performs initialize itself; list requests such as tools/list or tools/call',
-      }),
-    params: z.record(z.string(), z.unknown()).optional(),
-  }),
+const warmupSchema = lazySchema<WarmupCall[]>((z) =>
+  z.array(
+    z.strictObject({
+      method: z
+        .string()
+        .min(1)
+        .refine((method) => method !== 'initialize' && !method.startsWith('notifications/'), {
+          message: 'the bridge performs initialize itself; list requests such as tools/list or tools/call',
+        }),
+      params: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
 );
 
 export const parseWarmup = (raw: string): Parsed<readonly WarmupCall[]> =>
-  parseJsonWith(raw, warmupSchema, 'a JSON list of {"method", "params"} objects');
+  parseJsonWith(raw, warmupSchema(), 'a JSON list of {"method", "params"} objects');
 
 function parseHost(raw: string): Parsed<string> {
   const value = raw.trim();
@@ -97,7 +98,8 @@ const CORE_OPTIONS = {
   upstream: option<UpstreamTarget | null>({
     hint: '<url>',
     default: null,
-    description: 'Reach the MCP server at unix:/path (an mcp-shim socket) instead of spawning the command after --.',
+    description:
+      'Reach the MCP server at unix:/path (an mcp-shim socket) or http(s)://host:port/path (Streamable HTTP) instead of spawning the command after --.',
     parse: parseUpstream,
     format: formatUpstreamTarget,
   }),
@@ -194,6 +196,11 @@ export function toBridgeArgs(values: Partial<BridgeConfig>): string[] {
     const value = values[name];
     if (value === undefined) continue;
     const spec = BRIDGE_OPTIONS[name] as OptionSpec<typeof value>;
+    // A switch takes no value: given when true, left out when false (its default).
+    if (spec.type === 'boolean') {
+      if (value === true) args.push(flagOf(name));
+      continue;
+    }
     args.push(flagOf(name), spec.format(value));
   }
   return args;

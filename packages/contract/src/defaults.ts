@@ -52,6 +52,7 @@ export const SHIM_FLAGS = {
   install: '--install',
   listen: '--listen',
   socketOwner: '--socket-owner',
+  pty: '--pty',
   probe: '--probe',
   timeout: '--timeout',
   endOfOptions: '--',

@@ -43,8 +43,10 @@ export { addressBytes, type Cidr, cidrContains, parseCidr, parseCidrList } from 
 export { AUTH_MODES, type AuthMode, JWT_ALGORITHMS, TLS_CLIENT_AUTH, type TlsClientAuth } from './options/identity.ts';
 export {
   describeUpstream,
+  type HttpUpstream,
   parseUpstream,
   type UnixUpstream,
+  type UpstreamChoice,
   type UpstreamKind,
   type UpstreamSpec,
   upstreamSpec,

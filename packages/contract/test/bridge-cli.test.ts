@@ -80,7 +80,27 @@ describe('parseBridgeCli', () => {
     expect(error(['server'])).toContain('put the server command after --');
     expect(error([])).toContain('no MCP server to bridge');
     expect(error(['--upstream', 'unix:/s.sock', '--', 'x'])).toContain('either --upstream or a command');
-    expect(error(['--upstream', 'http://127.0.0.1:3000/mcp'])).toContain('HTTP upstreams are not supported yet');
+    expect(error(['--upstream', 'http://u:p@127.0.0.1:3000/mcp'])).toContain('credentials in the URL');
+    expect(error(['--upstream', 'http://[::1'])).toContain('not a valid URL');
+    expect(error(['--upstream', 'ftp://x/mcp'])).toContain('http://127.0.0.1:PORT/path');
+    expect(error(['--pty', '--upstream', 'unix:/s.sock'])).toContain('give mcp-shim --pty instead');
+  });
+
+  it('accepts an HTTP upstream, normalized', () => {
+    expect(config(['--upstream', 'http://127.0.0.1:3000/mcp']).upstream).toEqual({
+      kind: 'http',
+      url: 'http://127.0.0.1:3000/mcp',
+    });
+    expect(config(['--upstream', 'HTTPS://Example.COM/mcp']).upstream).toEqual({
+      kind: 'http',
+      url: 'https://example.com/mcp',
+    });
+  });
+
+  it('takes --pty (and MCP_SIDECAR_PTY) for a spawned command', () => {
+    expect(config(['--pty', '--', 'python3', 'server.py']).pty).toBe(true);
+    expect(config(['--', 'x'], { MCP_SIDECAR_PTY: 'true' }).pty).toBe(true);
+    expect(config(['--', 'x']).pty).toBe(false);
   });
 
   it('accepts a shim socket upstream', () => {

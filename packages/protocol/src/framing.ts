@@ -21,7 +21,7 @@ function headOf(parts: readonly Buffer[]): string {
 const CARRIAGE_RETURN = 0x0d;
 
 export interface LineReaderEvents {
-  /** A complete line, without its line ending. Empty lines are skipped. */
+  /** A complete line, without its line ending. Empty lines are skipped unless `keepEmptyLines` is set. */
   readonly onLine: (line: string) => void;
   /**
    * A line longer than `maxLineBytes` was dropped; `bytes` is how much of it was seen before giving up and
@@ -33,14 +33,17 @@ export interface LineReaderEvents {
 export class LineReader {
   readonly #maxLineBytes: number;
   readonly #events: LineReaderEvents;
+  readonly #keepEmptyLines: boolean;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   /** True while skipping the rest of an over-long line. */
   #discarding = false;
 
-  constructor(maxLineBytes: number, events: LineReaderEvents) {
+  /** `keepEmptyLines`: report empty lines too (SSE ends each event with one). */
+  constructor(maxLineBytes: number, events: LineReaderEvents, options: { keepEmptyLines?: boolean } = {}) {
     this.#maxLineBytes = maxLineBytes;
     this.#events = events;
+    this.#keepEmptyLines = options.keepEmptyLines ?? false;
   }
 
   push(chunk: Buffer): void {
@@ -97,7 +100,7 @@ export class LineReader {
 
   #emit(bytes: Buffer): void {
     const end = bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN ? bytes.length - 1 : bytes.length;
-    if (end === 0) return;
+    if (end === 0 && !this.#keepEmptyLines) return;
     this.#events.onLine(bytes.toString('utf8', 0, end));
   }
 

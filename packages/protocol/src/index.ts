@@ -3,6 +3,7 @@
 export { exactId, exactProgressToken } from './exact.ts';
 export { LineReader, type LineReaderEvents } from './framing.ts';
 export { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan, startsAsObject } from './limits.ts';
+export { type SseEvent, SseReader, type SseReaderEvents } from './sse.ts';
 export {
   type Classified,
   type ClassifiedMessage,

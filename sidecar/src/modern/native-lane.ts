@@ -42,10 +42,12 @@ export class DeferredLane implements ModernLane {
   #inner: ModernLane | undefined;
   readonly #ready: Promise<ModernLane>;
   readonly #watchers: LaneWatcher[] = [];
+  #closed = false;
 
   constructor(lane: Promise<ModernLane>) {
     this.#ready = lane.then((inner) => {
       this.#inner = inner;
+      if (this.#closed) void inner.close(); // decided after shutdown: nothing will use it
       for (const watcher of this.#watchers.splice(0)) {
         inner.watch(watcher);
         for (const upstream of inner.upstreams()) watcher.added(upstream);
@@ -111,7 +113,9 @@ export class DeferredLane implements ModernLane {
     else this.#watchers.push(watcher);
   }
 
+  /** Closes the lane if decided; a bridge whose server never started (so never probed) has nothing to close. */
   async close(): Promise<void> {
-    await (await this.#ready).close();
+    this.#closed = true;
+    await this.#inner?.close();
   }
 }

@@ -6,7 +6,6 @@ import { watchFiles } from '@mcp-sidecar/edge';
 
 import type { Identity } from '../context.ts';
 import { CallerAccess } from './access.ts';
-import { readPolicyDocument } from './document.ts';
 import { type CompiledPolicy, compilePolicy } from './policy.ts';
 
 export interface PolicySource {
@@ -23,7 +22,8 @@ export interface PolicyFileOptions {
 }
 
 export async function loadPolicyFile(options: PolicyFileOptions): Promise<PolicySource> {
-  const { parse } = await import('yaml');
+  // Loaded only when there is a policy: the document schema (zod) and the YAML parser cost every bridge ~20 MB.
+  const [{ parse }, { readPolicyDocument }] = await Promise.all([import('yaml'), import('./document.ts')]);
   const load = ([text = '']: readonly string[]): CompiledPolicy => {
     let value: unknown;
     try {

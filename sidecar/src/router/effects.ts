@@ -29,17 +29,14 @@ export const notify = <S, H>(session: RouterSession<S, H>, message: JsonRpcMessa
   message,
 });
 
-export const dropped = <S, H = unknown>(reason: DropReason, detail: string): Effect<S, H> => ({
-  kind: 'dropped',
-  reason,
-  detail,
-});
+export const dropped = <S, H = unknown>(reason: DropReason, detail: string, expected = false): Effect<S, H> =>
+  expected ? { kind: 'dropped', reason, detail, expected } : { kind: 'dropped', reason, detail };
 
 export const result = (id: JsonRpcId, value: unknown): JsonRpcResponse => ({ jsonrpc: '2.0', id, result: value });
 
 /** What the bridge answers the upstream when it cannot tell which client a server→client request is for. */
-export const ambiguityError = (id: JsonRpcId, method: string, inflight: number): JsonRpcResponse =>
-  failure(id, fail.unattributable(method, inflight));
+export const ambiguityError = (id: JsonRpcId, method: string, inflight: number, clients: number): JsonRpcResponse =>
+  failure(id, fail.unattributable(method, inflight, clients));
 
 export const missingCapabilityError = (id: JsonRpcId, method: string, capability: string): JsonRpcResponse =>
   failure(id, fail.capabilityMissing(method, capability));

@@ -353,10 +353,15 @@ export class Router<S, H = unknown> {
     const only = this.#onlyClientRequest();
     const session = only?.session ?? this.#soleSession();
     if (!session) {
-      const detail = `${request.method} from the server with ${this.#pending.size} requests in flight`;
+      const clients = this.#members.size;
+      // A server that asks as soon as it is initialized (roots/list, typically) asks before any client exists.
+      const detail =
+        clients === 0
+          ? `${request.method} from the server before any client connected: answered that no client is connected yet (normal while a server starts in shared mode)`
+          : `${request.method} from the server with ${this.#pending.size} requests in flight`;
       return [
-        toUpstream(ambiguityError(exactId(request), request.method, this.#pending.size)),
-        dropped('unattributable', detail),
+        toUpstream(ambiguityError(exactId(request), request.method, this.#pending.size, clients)),
+        dropped('unattributable', detail, clients === 0),
       ];
     }
     const capability = CAPABILITY_OF[request.method];

@@ -28,7 +28,8 @@ export type Effect<S, H = unknown> =
   | { readonly kind: 'end'; readonly stream: S }
   /** The answer to a request the bridge itself sent (handshake, warm-up, restoring state). */
   | { readonly kind: 'internal'; readonly id: number; readonly response: JsonRpcResponse }
-  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail: string }
+  /** `expected`: normal operation rather than a fault (logged at info, still counted). */
+  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail: string; readonly expected?: boolean }
   /** The access policy refused a request (already answered with an error); to be logged and counted. */
   | {
       readonly kind: 'denied';

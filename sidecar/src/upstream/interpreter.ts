@@ -16,7 +16,7 @@ export interface SessionOwner {
 export interface EffectTargets {
   toUpstream(message: JsonRpcMessage): void;
   internal(id: number, response: JsonRpcResponse): void;
-  dropped(reason: DropReason, detail: string): void;
+  dropped(reason: DropReason, detail: string, expected: boolean): void;
   denied(effect: DeniedEffect): void;
 }
 
@@ -39,7 +39,7 @@ export function perform(effects: readonly Effect<ResponseSink, SessionOwner>[], 
         targets.internal(effect.id, effect.response);
         break;
       case 'dropped':
-        targets.dropped(effect.reason, effect.detail);
+        targets.dropped(effect.reason, effect.detail, effect.expected ?? false);
         break;
       case 'denied':
         targets.denied(effect);

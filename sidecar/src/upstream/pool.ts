@@ -31,8 +31,11 @@ export class UpstreamPool {
   readonly #min: number;
   readonly #log: Logger;
   readonly #ready: Upstream[] = [];
-  /** Upstreams being warmed up now: closed at once on shutdown, so none outlives the bridge. */
-  readonly #starting = new Set<Upstream>();
+  /**
+   * Upstreams being warmed up now: /readyz reports their start-up problems (e.g. a silent server) before they fail,
+   * and shutdown closes them at once, so none outlives the bridge.
+   */
+  readonly #warmingNow = new Set<Upstream>();
   #warming = 0;
   #filledOnce = false;
   /** Consecutive failed warm-ups, and the delay before the next. */
@@ -59,7 +62,7 @@ export class UpstreamPool {
       ready: this.#ready.length,
       warming: this.#warming,
       healthy: this.#min === 0 || (this.#filledOnce && this.#failures.failures === 0),
-      lastError: this.#lastError,
+      lastError: this.#lastError ?? [...this.#warmingNow].find((upstream) => upstream.startFailure)?.startFailure,
       crashLoop: this.#crashes.loop('warm-ups keep failing'),
     };
   }
@@ -102,13 +105,13 @@ export class UpstreamPool {
 
   async close(): Promise<void> {
     this.#stopped = true;
-    await Promise.all([...this.#ready.splice(0), ...this.#starting].map((upstream) => upstream.close()));
+    await Promise.all([...this.#ready.splice(0), ...this.#warmingNow].map((upstream) => upstream.close()));
   }
 
   async #warmOne(): Promise<void> {
     this.#warming += 1;
     const upstream = this.#create((ended) => this.#evict(ended));
-    this.#starting.add(upstream);
+    this.#warmingNow.add(upstream);
     let retryInMs = 0;
     try {
       await upstream.start('warm');
@@ -127,7 +130,7 @@ export class UpstreamPool {
       retryInMs = this.#failures.delay();
       this.#log.error({ err: this.#lastError, retryInMs }, 'warm-up of a pooled upstream failed');
     } finally {
-      this.#starting.delete(upstream);
+      this.#warmingNow.delete(upstream);
       this.#warming -= 1;
       // Wake one waiting session: it takes this upstream, or starts a cold one rather than wait out a backoff.
       this.#warmedWaiters.shift()?.();

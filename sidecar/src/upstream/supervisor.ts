@@ -102,7 +102,9 @@ export class Supervisor {
   /** The last start attempt failed before any server ran (e.g. no socket yet). */
   #waitingForServer = false;
   #readySince = 0;
-  #readyWaiters: (() => void)[] = [];
+  /** The upstream was ready at least once: after that, a failure is a restart to wait for, not a start-up problem. */
+  #everReady = false;
+  #readyWaiters: ((ready: boolean) => void)[] = [];
   readonly #options: SupervisorOptions;
 
   constructor(options: SupervisorOptions) {
@@ -116,6 +118,11 @@ export class Supervisor {
   /** Why the upstream is not ready, for /readyz and /status. */
   get lastError(): string | undefined {
     return this.#lastError;
+  }
+
+  /** Why an upstream that was never ready cannot start (yet): clients are told at once instead of waiting. */
+  get startFailure(): string | undefined {
+    return this.#everReady ? undefined : this.#lastError;
   }
 
   /** How the last transport ended, whichever it was. */
@@ -143,14 +150,23 @@ export class Supervisor {
     this.#attempts.reset();
     this.#waitingForServer = false;
     this.#readySince = Date.now();
-    for (const waiter of this.#readyWaiters.splice(0)) waiter();
+    this.#everReady = true;
+    this.#wake(true);
   }
 
   /** A start attempt failed for `why` (the transport is already closed or closing). */
   failed(why: string): void {
     this.#lastError = why;
     this.#attempts.failed();
-    this.#state = 'failed';
+    if (this.#state !== 'stopped') this.#state = 'failed'; // a start cut short by shutdown stays stopped
+    if (!this.#everReady) this.#wake(false);
+  }
+
+  /** The start attempt under way looks stuck, for `why`: reported while it goes on (it may still succeed). */
+  suspect(why: string): void {
+    if (this.#state !== 'starting') return;
+    this.#lastError = why;
+    if (!this.#everReady) this.#wake(false);
   }
 
   stop(): void {
@@ -195,13 +211,17 @@ export class Supervisor {
     return 'failed';
   }
 
-  /** Resolves true once the upstream is ready, or false after `timeoutMs`. */
+  /**
+   * Resolves true once the upstream is ready; false after `timeoutMs`, or as soon as an upstream that was never
+   * ready is known not to start (startFailure says why).
+   */
   whenReady(timeoutMs: number): Promise<boolean> {
     if (this.#state === 'ready') return Promise.resolve(true);
+    if (this.startFailure !== undefined) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (ready: boolean) => {
         clearTimeout(timer);
-        resolve(true);
+        resolve(ready);
       };
       const timer = setTimeout(() => {
         this.#readyWaiters = this.#readyWaiters.filter((waiter) => waiter !== done);
@@ -209,6 +229,10 @@ export class Supervisor {
       }, timeoutMs);
       this.#readyWaiters.push(done);
     });
+  }
+
+  #wake(ready: boolean): void {
+    for (const waiter of this.#readyWaiters.splice(0)) waiter(ready);
   }
 
   #countCrash(end: TransportEnd): void {

@@ -54,6 +54,11 @@ export interface Transport {
   readonly description: string;
   /** Present when the transport runs a local process. */
   readonly process?: ProcessFacet;
+  /**
+   * True when the server writes its messages on a stdout of its own (a pipe, a terminal, mcp-shim's socket), which it
+   * may buffer: a server that stays silent there is probably holding its answers back.
+   */
+  readonly stdio?: boolean;
   /** True once the transport has ended (the process exited, the socket closed). */
   readonly ended: boolean;
   send(message: JsonRpcMessage): void;

@@ -15,7 +15,7 @@ import {
 } from '@mcp-sidecar/protocol';
 
 import type { RequestContext, ResponseSink } from '../context.ts';
-import { errorText, fail, requestLabel } from '../errors.ts';
+import { errorText, fail, requestLabel, silentServer } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RequestDecorator } from '../router/decorators.ts';
@@ -23,9 +23,9 @@ import { Router } from '../router/router.ts';
 import type { DropReason, Effect, Pending, RouterSession } from '../router/types.ts';
 import { Deadlines } from './deadlines.ts';
 import { type DeniedEffect, perform, type SessionOwner } from './interpreter.ts';
-import { LineLimiter } from './log-limiter.ts';
 import { ProbeSlot } from './probe.ts';
 import { InternalRequests } from './requests.ts';
+import { ServerOutput } from './server-output.ts';
 import { type AfterEnd, type LifecycleState, Supervisor } from './supervisor.ts';
 import type { Transport, TransportEnd, TransportFactory } from './transport.ts';
 import { type Handshake, warmUp } from './warmup.ts';
@@ -57,6 +57,8 @@ export interface UpstreamOptions {
   readonly onEnded?: (upstream: Upstream) => void;
 }
 
+/** A started stdio server that has said nothing this long after initialize is reported as probably buffering. */
+export const SILENT_AFTER_MS = 5_000;
 /** The bounds an upstream enforces (README: Limits and timeouts). */
 export interface UpstreamLimits {
   /** --request-timeout; 0: none. */
@@ -74,6 +76,8 @@ export class Upstream {
   readonly #probe = new ProbeSlot();
   readonly #deadlines: Deadlines;
   #transport: Transport | undefined;
+  /** What the current transport's server says besides messages (and whether it has said anything). */
+  #output: ServerOutput | undefined;
   /** Connections given up by reconnect(), closing; close() waits for them. */
   readonly #retired = new Set<Promise<void>>();
   readonly #options: UpstreamOptions;
@@ -95,6 +99,11 @@ export class Upstream {
 
   get crashLoop(): string | undefined {
     return this.#life.crashLoop;
+  }
+
+  /** Why an upstream that was never ready does not start; requests are refused with it at once. */
+  get startFailure(): string | undefined {
+    return this.#life.startFailure;
   }
 
   get crashes(): number {
@@ -122,6 +131,7 @@ export class Upstream {
     this.#life.starting();
     this.#transport = this.#open();
     if (mode === 'cold') return this.#life.ready();
+    const silence = this.#watchSilence(this.#transport);
     try {
       await (this.#options.handshake ?? warmUp)(this, this.#options.warmup);
       this.#life.ready();
@@ -133,7 +143,21 @@ export class Upstream {
       this.#life.failed(why);
       await transport?.close();
       throw new Error(why, { cause: error });
+    } finally {
+      clearTimeout(silence);
     }
+  }
+
+  /** A server that runs but says nothing after initialize is probably buffering its output: say so, and how to fix. */
+  #watchSilence(transport: Transport): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      if (this.#output?.heard || transport.ended || !transport.stdio || this.#transport !== transport) return;
+      const why = silentServer(SILENT_AFTER_MS / 1000);
+      this.#options.log.warn({ upstream: transport.description }, why);
+      this.#life.suspect(why);
+    }, SILENT_AFTER_MS);
+    timer.unref();
+    return timer;
   }
 
   /** Asks the connection one question before its handshake, outside the router (see probe.ts). */
@@ -216,44 +240,52 @@ export class Upstream {
 
   #open(): Transport {
     this.#options.metrics.spawns.inc();
-    const { log, metrics } = this.#options;
-    const junk = this.#lineLimiter('stdout');
-    const stderr = this.#lineLimiter('stderr');
-    const skipped = metrics.invalidLines.labels({ reason: 'not_json_rpc' });
+    const output = this.#outputFor();
+    this.#output = output;
     const transport = this.#options.open({
       onMessage: (message) => {
+        output.heard = true;
         if (this.#debug) this.#logMessage('server → bridge', message);
         if (this.#probe.take(message)) return;
         this.#watchDeadline(message);
         this.#perform(this.router.fromUpstream(message));
       },
-      onInvalidLine: (line, reason, limit) => {
-        if (limit === 'depth') return this.#tooDeep(line);
-        skipped.inc();
-        if (!junk.admit()) return;
-        const fields = { upstream: this.description, reason, line: line.slice(0, 200) };
-        log.warn(fields, 'skipped a stdout line that is not JSON-RPC');
-      },
-      onOversize: (bytes, head) => this.#oversize(bytes, head),
-      onLog: (line) => {
-        if (stderr.admit()) log.info({ upstream: this.description, stream: 'stderr' }, line);
-      },
+      onInvalidLine: (line, reason, limit) => output.invalidLine(line, reason, limit),
+      onOversize: (bytes, head) => output.oversize(bytes, head),
+      onLog: (line) => output.stderrLine(line),
       onEnd: (end) => {
-        junk.flush();
-        stderr.flush();
+        output.flush();
         if (transport === this.#transport) this.#probe.ended();
         this.#ended(transport, end);
       },
     });
-    log.info({ upstream: transport.description }, 'upstream started');
+    // A command that could not be spawned has no pid; its error follows, and "started" would be untrue.
+    if (!transport.process || transport.process.pid !== undefined) {
+      this.#options.log.info({ upstream: transport.description }, 'upstream started');
+    }
     return transport;
+  }
+
+  #outputFor(): ServerOutput {
+    const { log, metrics, limits } = this.#options;
+    return new ServerOutput({
+      log,
+      metrics,
+      logRate: limits.logRate,
+      maxJsonDepth: limits.maxJsonDepth,
+      describe: () => this.description,
+      failAnswer: (id, error) => {
+        this.#deadlines.settle(id);
+        this.#perform(this.router.fromUpstream({ kind: 'response', message: { jsonrpc: '2.0', id, error } }));
+      },
+    });
   }
 
   #perform(effects: readonly Effect<ResponseSink, UpstreamSessionOwner>[]): void {
     perform(effects, {
       toUpstream: (message) => this.#send(message),
       internal: (id, response) => this.#requests.settle(id, response),
-      dropped: (reason, detail) => this.#dropped(reason, detail),
+      dropped: (reason, detail, expected) => this.#dropped(reason, detail, expected),
       denied: (effect) => this.#denied(effect),
     });
   }
@@ -274,9 +306,11 @@ export class Upstream {
     this.#options.log.debug({ ...fields, upstream: this.description, body: message }, direction);
   }
 
-  #dropped(reason: DropReason, detail: string): void {
+  #dropped(reason: DropReason, detail: string, expected: boolean): void {
     this.#options.metrics.dropped.inc({ reason });
-    this.#options.log.warn({ upstream: this.description, reason }, `message not delivered: ${detail}`);
+    const { log } = this.#options;
+    if (expected) log.info({ upstream: this.description, reason }, detail);
+    else log.warn({ upstream: this.description, reason }, `message not delivered: ${detail}`);
   }
 
   #denied({ denial, caller, method, logFields }: DeniedEffect): void {
@@ -327,44 +361,6 @@ export class Upstream {
     this.#options.metrics.requestTimeouts.inc();
     this.#options.log.warn({ upstream: this.description, request: what }, 'request timed out; cancelled upstream');
     this.#perform(effects);
-  }
-
-  #lineLimiter(stream: 'stdout' | 'stderr'): LineLimiter {
-    const suppressed = this.#options.metrics.logLinesSuppressed.labels({ stream });
-    return new LineLimiter({
-      rate: this.#options.limits.logRate,
-      summarise: (count, periodMs) => {
-        suppressed.inc(count);
-        const seconds = Math.max(1, Math.round(periodMs / 1000));
-        const fields = { upstream: this.description, stream, suppressed: count };
-        this.#options.log.warn(
-          fields,
-          `${count} ${stream} lines of the server not logged in ${seconds} s (over --upstream-log-rate)`,
-        );
-      },
-    });
-  }
-
-  /** An over-long message: if its id can be read, its request gets an error instead of waiting forever. */
-  #oversize(bytes: number, head: string): void {
-    this.#options.metrics.invalidLines.inc({ reason: 'too_long' });
-    this.#options.log.error({ upstream: this.description, bytes }, 'skipped a message over --max-message-size');
-    this.#failAnswerIn(head, fail.answerTooLarge(bytes).toJson());
-  }
-
-  /** A message nested deeper than --max-json-depth: never forwarded; the request it answers gets an error. */
-  #tooDeep(line: string): void {
-    this.#options.metrics.invalidLines.inc({ reason: 'too_deep' });
-    this.#options.log.error({ upstream: this.description }, 'skipped a message nested deeper than --max-json-depth');
-    this.#failAnswerIn(line.slice(0, 512), fail.answerTooDeep(this.#options.limits.maxJsonDepth).toJson());
-  }
-
-  /** Fails the request whose answer begins with `head`, when its id can be read there (ids usually come first). */
-  #failAnswerIn(head: string, error: JsonRpcErrorObject): void {
-    const id = /"id"\s*:\s*(\d+)/.exec(head)?.[1];
-    if (id === undefined) return;
-    this.#deadlines.settle(Number(id));
-    this.#perform(this.router.fromUpstream({ kind: 'response', message: { jsonrpc: '2.0', id: Number(id), error } }));
   }
 
   #ended(transport: Transport, end: TransportEnd): void {

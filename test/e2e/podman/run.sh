@@ -3,20 +3,23 @@
 #
 #   1. build Dockerfile.sidecar and Dockerfile.webhook;
 #   2. the laptop story: the bridge image running `npx -y @modelcontextprotocol/server-everything`, then /readyz and
-#      an MCP client (initialize, tools/list, tools/call) over Streamable HTTP;
+#      an MCP client (initialize, tools/list, tools/call) over Streamable HTTP; then a mounted Python script that
+#      never flushes, run by the image's python3 with --pty;
 #   3. the webhook image: `serve --self-signed`, AdmissionReviews POSTed to /mutate (inject, skip, deny); then
 #      `--bootstrap-tls` with the base Deployment's args and securityContext against the webhook tests' FAKE
 #      kube-apiserver (Secret, caBundle patch and drift, certificate verified for the Service name, every request
 #      checked against the base RBAC);
 #   4. each example injected in the classic layout, turned into a bare Pod and run with `podman kube play`: the init
-#      container installs the shim, the server runs under the shim, the bridge becomes ready, an MCP client lists and
-#      calls tools through it.
+#      container installs the shim, the server runs under the shim (mcp-shim --pty for python-pty-server.yaml), the
+#      bridge becomes ready, an MCP client lists and calls tools through it; http-server.yaml gets no shim at all,
+#      only the bridge in front of the server's own Streamable HTTP port.
 #
 #   test/e2e/podman/run.sh            # skips (exit 0) with a message when podman/container-lab is missing
 #   MCP_E2E_PODMAN_REQUIRED=1 test/e2e/podman/run.sh   # a skip is a failure (exit 1), e.g. in a CI job
 #   MCP_E2E_PODMAN_SKIP_BUILD=1 ...   # reuse mcp-sidecar:dev and mcp-injector:dev from an earlier run
 #
-# Host ports used (the lab's containers share the host network): 18080/18081 (laptop story), 18443-18446 (webhook),
+# Host ports used (the lab's containers share the host network): 18080-18083 (laptop stories), 18443-18446 (webhook),
+# 3001 (http-server.yaml's server),
 # 8080/8081 (the injected pods: the bridge's ports as the injector renders them). They must be free.
 # Native sidecars (init containers with restartPolicy: Always) cannot run under podman kube play, which runs init
 # containers to completion: the pods use the classic layout. podman does not run the probes here (no systemd for its
@@ -100,9 +103,10 @@ webhook_image() {
   node "$REPO/test/e2e/podman/bootstrap-smoke.ts" --image "$INJECTOR_IMAGE"
 }
 
-# $1 example file, $2 workload, $3 pod name, $4 tools/call JSON, $5 expected text
+# $1 example file, $2 workload, $3 pod name, $4 tools/call JSON, $5 expected text, $6 how the server is reached:
+# stdio (mcp-shim), pty (mcp-shim --pty) or http (no shim: only the bridge in front)
 classic_pod() {
-  local example=$1 workload=$2 name=$3 call=$4 expect=$5 yaml="$WORK/$3-pod.yaml" volumes="$WORK/$3-volumes"
+  local example=$1 workload=$2 name=$3 call=$4 expect=$5 kind=${6:-stdio} yaml="$WORK/$3-pod.yaml" volumes="$WORK/$3-volumes"
   node "$REPO/webhook/bin/mcp-injector.js" inject --sidecar-mode classic --sidecar-image "$SIDECAR_IMAGE" \
     -f "$REPO/manifests/examples/$example" | node "$REPO/test/e2e/podman/classic-pod.ts" --workload "$workload" \
     --npm-registry "$REGISTRY" --volumes-file "$volumes" >"$yaml"
@@ -120,6 +124,12 @@ classic_pod() {
   podman kube play "$yaml" >"$WORK/$name-play.log" 2>&1 || { cat "$WORK/$name-play.log"; exit 1; }
   node "$REPO/test/e2e/podman/mcp-smoke.ts" --url http://127.0.0.1:8080/mcp --admin http://127.0.0.1:8081 \
     --call "$call" --expect "$expect" || { podman logs "$name-server" "$name-mcp-sidecar" 2>&1 | tail -40; exit 1; }
+  if [ "$kind" = http ]; then
+    echo "bridge: $(curl -s http://127.0.0.1:8081/status | head -c 300)"
+    podman kube down "$yaml" >"$WORK/$name-down.log" 2>&1
+    PLAYED=("${PLAYED[@]/$yaml/}")
+    return
+  fi
   # podman removes a finished init container, so its work is checked where it landed: the shared volume.
   local volume pid
   volume=$(podman volume inspect mcp-sidecar --format '{{.Mountpoint}}')
@@ -131,8 +141,10 @@ classic_pod() {
   echo "socket: $(stat -c '%A %U' "$volume/run/stdio.sock") $volume/run/stdio.sock"
   pid=$(podman inspect "$name-server" --format '{{.State.Pid}}')
   echo "server container PID 1: $(tr '\0' ' ' </proc/"$pid"/cmdline)"
-  grep -q '^/mcp/bin/mcp-shim --listen /mcp/run/stdio.sock -- ' <(tr '\0' ' ' </proc/"$pid"/cmdline) ||
-    { echo "the server container does not run under the shim"; exit 1; }
+  local shim_args='--listen /mcp/run/stdio.sock --'
+  [ "$kind" = pty ] && shim_args='--listen /mcp/run/stdio.sock --pty --'
+  grep -q "^/mcp/bin/mcp-shim $shim_args " <(tr '\0' ' ' </proc/"$pid"/cmdline) ||
+    { echo "the server container does not run under the shim ($shim_args)"; exit 1; }
   echo "bridge: $(curl -s http://127.0.0.1:8081/status | head -c 300)"
   # (podman logs errors about healthcheck timers it cannot remove without systemd; they are harmless here.)
   podman kube down "$yaml" >"$WORK/$name-down.log" 2>&1
@@ -149,6 +161,22 @@ podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'mcp-(side
 phase "laptop story: $SIDECAR_IMAGE -- npx -y @modelcontextprotocol/server-everything"
 timed laptop laptop_story
 
+python_story() {
+  # A mounted Python script that never flushes print(): python3 is in the image, and --pty (node-pty's prebuilt
+  # binary in the image) gives it a terminal. PYTHONUNBUFFERED is set to empty so the bridge does not set it.
+  "$LAB" run -d --name "$LAPTOP-python" -p 18082:18082 -p 18083:18083 \
+    -e MCP_SIDECAR_PORT=18082 -e MCP_SIDECAR_ADMIN_PORT=18083 -e PYTHONUNBUFFERED= \
+    -v "$REPO/test/fixtures/python/buffered_server.py:/app/server.py:ro" \
+    "$SIDECAR_IMAGE" --pty -- python3 /app/server.py >/dev/null
+  node "$REPO/test/e2e/podman/mcp-smoke.ts" --url http://127.0.0.1:18082/mcp --admin http://127.0.0.1:18083 \
+    --call '{"name":"echo","arguments":{"text":"python on a pty"}}' --expect 'python on a pty' ||
+    { podman logs "$LAPTOP-python" | tail -30; exit 1; }
+  podman rm -f "$LAPTOP-python" >/dev/null
+}
+
+phase "laptop story, Python: $SIDECAR_IMAGE --pty -- python3 /app/server.py (mounted)"
+timed python_laptop python_story
+
 phase "webhook image: serve --self-signed (AdmissionReview v1), then --bootstrap-tls (fake API server)"
 timed webhook webhook_image
 
@@ -160,7 +188,16 @@ phase "injected pod (classic layout, per-session): python-stdio-server.yaml"
 timed python classic_pod python-stdio-server.yaml Deployment/python-notes python-notes \
   '{"name":"add_note","arguments":{"text":"from podman"}}' '1 notes'
 
+phase "injected pod (classic layout): http-server.yaml (only the bridge in front of an HTTP server)"
+timed http classic_pod http-server.yaml Deployment/everything-http everything-http \
+  '{"name":"echo","arguments":{"message":"over http"}}' 'over http' http
+
+phase "injected pod (classic layout, mcp.io/pty): python-pty-server.yaml"
+timed pty classic_pod python-pty-server.yaml Deployment/python-buffered python-buffered \
+  '{"name":"echo","arguments":{"text":"from podman"}}' 'from podman (on a terminal)' pty
+
 echo
 echo "PASSED test/e2e/podman/run.sh in $(( SECONDS - started )) s:" \
   "build ${took[build]} s, laptop ${took[laptop]} s, webhook ${took[webhook]} s," \
-  "everything pod ${took[everything]} s, python pod ${took[python]} s"
+  "everything pod ${took[everything]} s, python pod ${took[python]} s, http pod ${took[http]} s," \
+  "pty pod ${took[pty]} s, python laptop ${took[python_laptop]} s"

@@ -4,9 +4,18 @@
 
 import { INJECTION, SHIM_FLAGS } from '@mcp-sidecar/contract';
 
-export function wrapCommand(original: readonly string[], socketOwner: number | undefined): string[] {
+export function wrapCommand(original: readonly string[], socketOwner: number | undefined, pty = false): string[] {
   const owner = socketOwner === undefined ? [] : [SHIM_FLAGS.socketOwner, String(socketOwner)];
-  return [INJECTION.shimPath, SHIM_FLAGS.listen, INJECTION.socketPath, ...owner, SHIM_FLAGS.endOfOptions, ...original];
+  const terminal = pty ? [SHIM_FLAGS.pty] : [];
+  return [
+    INJECTION.shimPath,
+    SHIM_FLAGS.listen,
+    INJECTION.socketPath,
+    ...owner,
+    ...terminal,
+    SHIM_FLAGS.endOfOptions,
+    ...original,
+  ];
 }
 
 /** The original command when `command` is one this injector wrapped, else undefined. */

@@ -30,7 +30,9 @@ export function mutate(pod: PodObject, plan: InjectionPlan): PodObject {
     volumes: [...(pod.spec.volumes ?? [])],
   };
   placeVolumes(spec, plan, readStatus(pod.metadata?.annotations ?? {}));
-  rewriteServer(spec, plan);
+  // An HTTP server (mcp.io/upstream) keeps its command and gets no shim: only the bridge is added in front of it.
+  if (plan.serverCommand) rewriteServer(spec, plan.serverContainer, plan.serverCommand);
+  if (spec.volumes.length === 0 && pod.spec.volumes === undefined) delete (spec as PodSpec).volumes;
   placeInjectedContainers(spec, plan);
   addUrlEnv(spec, plan);
   return { ...pod, metadata: annotated(pod, plan), spec };
@@ -47,7 +49,8 @@ function replaceOrAppend<T extends { name: string }>(list: T[], item: T): void {
  * mcp.io/status) that this plan no longer needs goes; a user's volume of that name was never ours and stays.
  */
 function placeVolumes(spec: EditableSpec, plan: InjectionPlan, before: InjectionStatus | undefined): void {
-  const wanted = [renderVolume(), ...plan.bridge.volumes.map((volume) => structuredClone(volume))];
+  const shared = plan.serverCommand ? [renderVolume()] : [];
+  const wanted = [...shared, ...plan.bridge.volumes.map((volume) => structuredClone(volume))];
   const names = new Set(wanted.map((volume) => volume.name));
   const stale = new Set((before?.volumes ?? []).filter((name) => !names.has(name)));
   spec.volumes = spec.volumes.filter((volume) => !stale.has(volume.name));
@@ -66,16 +69,16 @@ function upsertContainer(list: Container[], rendered: Container, before?: string
   else list.splice(at, 0, rendered);
 }
 
-function rewriteServer(spec: EditableSpec, plan: InjectionPlan): void {
-  const index = spec.containers.findIndex((c) => c.name === plan.serverContainer);
+function rewriteServer(spec: EditableSpec, serverContainer: string, serverCommand: readonly string[]): void {
+  const index = spec.containers.findIndex((c) => c.name === serverContainer);
   const server = spec.containers[index];
-  if (!server) throw new Error(`server container "${plan.serverContainer}" vanished between policy and mutate`);
+  if (!server) throw new Error(`server container "${serverContainer}" vanished between policy and mutate`);
   const mount: VolumeMount = { name: INJECTION.volume, mountPath: INJECTION.mountPath };
   const mounts = [...(server.volumeMounts ?? [])];
   const existing = mounts.findIndex((m) => m.name === INJECTION.volume);
   if (existing === -1) mounts.push(mount);
   else mounts[existing] = { ...mounts[existing], ...mount };
-  spec.containers[index] = { ...server, command: [...plan.serverCommand], volumeMounts: mounts };
+  spec.containers[index] = { ...server, command: [...serverCommand], volumeMounts: mounts };
 }
 
 /**
@@ -88,8 +91,10 @@ function placeInjectedContainers(spec: EditableSpec, plan: InjectionPlan): void 
   const stale = native ? spec.containers : spec.initContainers;
   const staleIndex = stale.findIndex((c) => c.name === INJECTION.sidecarContainer);
   if (staleIndex !== -1) stale.splice(staleIndex, 1);
-  const install = renderShimInstall(plan.settings.image, plan.runAs);
-  upsertContainer(spec.initContainers, install, native ? INJECTION.sidecarContainer : undefined);
+  if (plan.serverCommand) {
+    const install = renderShimInstall(plan.settings.image, plan.runAs);
+    upsertContainer(spec.initContainers, install, native ? INJECTION.sidecarContainer : undefined);
+  }
   const bridge = renderBridge(plan.settings, plan.runAs, native, plan.bridge);
   upsertContainer(native ? spec.initContainers : spec.containers, bridge);
 }
@@ -110,9 +115,10 @@ function addUrlEnv(spec: EditableSpec, plan: InjectionPlan): void {
 
 function annotated(pod: PodObject, plan: InjectionPlan): PodObject['metadata'] {
   const annotations = { ...pod.metadata?.annotations };
-  const volumes = [INJECTION.volume, ...plan.bridge.volumes.map((volume) => volume.name)];
+  const shim = plan.serverCommand !== undefined;
+  const volumes = [...(shim ? [INJECTION.volume] : []), ...plan.bridge.volumes.map((volume) => volume.name)];
   annotations[ANNOTATIONS.status] = renderStatus(
-    statusFor(plan.version, plan.settings.mode, plan.serverContainer, volumes),
+    statusFor(plan.version, plan.settings.mode, plan.serverContainer, volumes, shim),
   );
   if (plan.settings.mode === 'classic' && annotations[DEFAULT_CONTAINER_ANNOTATION] === undefined) {
     annotations[DEFAULT_CONTAINER_ANNOTATION] = plan.serverContainer;

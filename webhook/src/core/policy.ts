@@ -33,8 +33,8 @@ export interface PodContext {
 
 export interface InjectionPlan {
   readonly serverContainer: string;
-  /** The server container's new command: the original, run through mcp-shim. */
-  readonly serverCommand: readonly string[];
+  /** The server container's new command: the original, run through mcp-shim; undefined for an HTTP server. */
+  readonly serverCommand: readonly string[] | undefined;
   readonly settings: PodSettings;
   readonly runAs: RunAs;
   readonly version: string;
@@ -93,24 +93,27 @@ function plan(pod: PodObject, settings: PodSettings, context: PodContext, config
   if (early) return early;
   const server = pickServer(pod, ours, settings);
   if (server.kind === 'deny') return server;
-  const command = originalCommand(server.container, settings);
-  if (command.kind === 'deny') return command;
+  // An HTTP server (mcp.io/upstream) is reached over the pod's loopback: its command stays, no socket is shared.
+  const command = settings.http ? undefined : originalCommand(server.container, settings);
+  if (command?.kind === 'deny') return command;
   const podContainers = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].filter((c) => !ours(c));
   const refusal =
     checkCompletion(pod, settings, context.ownerKind) ??
     checkPorts(podContainers, settings) ??
-    checkMountPath(server.container);
+    (command ? checkMountPath(server.container) : undefined);
   if (refusal) return refusal;
-  const { runAs, warning } = runAsFor(pod, server.container);
+  const { runAs, warning } = command
+    ? runAsFor(pod, server.container)
+    : { runAs: { uid: INJECTION.defaultUid, gid: INJECTION.defaultUid, socketOwner: undefined }, warning: undefined };
   const warnings = [
     ...server.warnings,
-    ...command.warnings,
+    ...(command?.warnings ?? []),
     ...(warning ? [warning] : []),
     ...identityWarnings(settings.identity),
   ];
   const result: InjectionPlan = {
     serverContainer: server.container.name,
-    serverCommand: wrapCommand(command.command, runAs.socketOwner),
+    serverCommand: command && wrapCommand(command.command, runAs.socketOwner, settings.pty),
     settings,
     runAs,
     version: config.version,

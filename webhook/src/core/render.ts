@@ -16,7 +16,7 @@ import {
 
 import type { BridgeExtras } from './identity.ts';
 import type { JsonObject } from './json.ts';
-import type { Container, Volume } from './pod.ts';
+import type { Container, Volume, VolumeMount } from './pod.ts';
 import type { PodSettings } from './settings.ts';
 
 /** Who the injected containers run as, and whether the shim must hand its socket to that user. */
@@ -96,7 +96,7 @@ export function bridgeArgs(settings: PodSettings, extra: Partial<BridgeConfig> =
     port: settings.port,
     adminHost: '0.0.0.0',
     adminPort: PORTS.admin,
-    upstream: { kind: 'unix', path: INJECTION.socketPath },
+    upstream: settings.http ?? { kind: 'unix', path: INJECTION.socketPath },
     ...(settings.sessionMode === undefined ? {} : { sessionMode: settings.sessionMode }),
     ...(settings.warmup === undefined ? {} : { warmup: settings.warmup }),
     ...extra,
@@ -124,12 +124,16 @@ export function renderBridge(settings: PodSettings, runAs: RunAs, native: boolea
     securityContext: restrictedSecurityContext(runAs),
     terminationMessagePolicy: 'FallbackToLogsOnError',
     // Read-only: the bridge only connects to the socket (connect() needs no write access to the mount), so a
-    // compromised bridge cannot replace the shim binary the server container executes.
-    volumeMounts: [
-      { name: INJECTION.volume, mountPath: INJECTION.mountPath, readOnly: true },
-      ...extras.mounts.map((mount) => ({ ...mount })),
-    ],
+    // compromised bridge cannot replace the shim binary the server container executes. An HTTP server (mcp.io/upstream)
+    // shares no volume with the bridge.
+    ...mountsOf(settings, extras),
   };
+}
+
+function mountsOf(settings: PodSettings, extras: BridgeExtras): { volumeMounts?: VolumeMount[] } {
+  const shared = settings.http ? [] : [{ name: INJECTION.volume, mountPath: INJECTION.mountPath, readOnly: true }];
+  const mounts = [...shared, ...extras.mounts.map((mount) => ({ ...mount }))];
+  return mounts.length > 0 ? { volumeMounts: mounts } : {};
 }
 
 /** What other app containers use to reach the bridge; https when the MCP port serves TLS (mcp.io/tls-secret). */

@@ -2,9 +2,11 @@
 // at once, so a user fixes them in one round trip instead of one denial per annotation.
 
 import {
+  ANNOTATIONS,
   type AuthMode,
   type ConfigMapKey,
   DEFAULT_SIDECAR_RESOURCES,
+  type HttpUpstream,
   type Parsed,
   PORTS,
   readAnnotation,
@@ -21,6 +23,10 @@ export interface PodSettings {
   readonly container: string | undefined;
   /** mcp.io/command, when set. */
   readonly command: readonly string[] | undefined;
+  /** mcp.io/upstream when it names an HTTP endpoint in the pod; undefined for stdio (through mcp-shim). */
+  readonly http: HttpUpstream | undefined;
+  /** mcp.io/pty: the shim runs the server on a pseudo-terminal. */
+  readonly pty: boolean;
   readonly port: number;
   /** Passed to the bridge only when annotated. */
   readonly sessionMode: SessionMode | undefined;
@@ -72,11 +78,15 @@ export function readSettings(annotations: Annotations, config: InjectorConfig): 
     if (parsed?.ok === false) problems.push(parsed.error);
     return parsed?.ok ? parsed.value : undefined;
   };
-  value(readAnnotation(annotations, 'upstream')); // only "stdio" is accepted; nothing else to configure
+  const upstream = value(readAnnotation(annotations, 'upstream'));
+  const http = upstream === undefined || upstream === 'stdio' ? undefined : upstream;
+  const pty = value(readAnnotation(annotations, 'pty')) ?? false;
   const native = value(readAnnotation(annotations, 'nativeSidecar'));
   const settings: PodSettings = {
     container: value(readAnnotation(annotations, 'container')),
     command: value(readAnnotation(annotations, 'command')),
+    http,
+    pty,
     port: value(readAnnotation(annotations, 'port')) ?? PORTS.mcp,
     sessionMode: value(readAnnotation(annotations, 'sessionMode')),
     warmup: value(readAnnotation(annotations, 'warmup')),
@@ -86,5 +96,23 @@ export function readSettings(annotations: Annotations, config: InjectorConfig): 
     modeSource: native === undefined ? 'config' : 'annotation',
     identity: readIdentity(annotations, value),
   };
+  problems.push(...conflicts(settings));
   return problems.length > 0 ? { ok: false, message: problems.join('; ') } : { ok: true, settings };
+}
+
+/** Annotations that are valid alone but not together. */
+function conflicts(settings: PodSettings): string[] {
+  if (!settings.http) return [];
+  const found: string[] = [];
+  if (settings.pty) {
+    found.push(
+      `annotation ${ANNOTATIONS.pty} applies to stdio servers, and ${ANNOTATIONS.upstream} names an HTTP server. Fix: remove one of them`,
+    );
+  }
+  if (Number(new URL(settings.http.url).port || 80) === settings.port) {
+    found.push(
+      `annotation ${ANNOTATIONS.upstream} names port ${settings.port}, which the bridge itself listens on. Fix: set ${ANNOTATIONS.port} to another port`,
+    );
+  }
+  return found;
 }

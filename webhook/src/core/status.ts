@@ -30,21 +30,24 @@ export const IDENTITY_VOLUMES = {
 export const RESERVED_CONTAINERS: readonly string[] = [INJECTION.shimInstallContainer, INJECTION.sidecarContainer];
 export const RESERVED_VOLUMES: readonly string[] = [INJECTION.volume];
 
-/** `volumes`: every volume this pass adds (the shared one, then any identity volumes). */
+/**
+ * `volumes`: every volume this pass adds (the shared one, then any identity volumes). `shim`: a stdio server behind
+ * mcp-shim (its install step); false for an HTTP server (mcp.io/upstream), which gets the bridge only.
+ */
 export function statusFor(
   version: string,
   mode: SidecarMode,
   serverContainer: string,
   volumes: readonly string[],
+  shim = true,
 ): InjectionStatus {
   const native = mode === 'native';
+  const install = shim ? [INJECTION.shimInstallContainer] : [];
   return {
     version,
     mode,
     serverContainer,
-    initContainers: native
-      ? [INJECTION.shimInstallContainer, INJECTION.sidecarContainer]
-      : [INJECTION.shimInstallContainer],
+    initContainers: native ? [...install, INJECTION.sidecarContainer] : install,
     containers: native ? [] : [INJECTION.sidecarContainer],
     volumes,
   };

@@ -22,6 +22,7 @@ export function connectUnix(options: UnixOptions, events: TransportEvents): Tran
 /** No process facet: the server process belongs to the shim, in another container. */
 class UnixTransport implements Transport {
   readonly description: string;
+  readonly stdio = true;
   readonly #socket: Socket;
   readonly #writer: CorkedWriter;
   readonly #closed: Promise<void>;

@@ -34,9 +34,19 @@ export const dropped = <S, H = unknown>(reason: DropReason, detail: string, expe
 
 export const result = (id: JsonRpcId, value: unknown): JsonRpcResponse => ({ jsonrpc: '2.0', id, result: value });
 
-/** What the bridge answers the upstream when it cannot tell which client a server→client request is for. */
-export const ambiguityError = (id: JsonRpcId, method: string, inflight: number, clients: number): JsonRpcResponse =>
-  failure(id, fail.unattributable(method, inflight, clients));
+/**
+ * A server→client request no single client can be found for: the server is told why, and the drop is counted. A
+ * server that asks as soon as it is initialized (roots/list, typically) asks before any client exists: that is
+ * normal while a server starts in shared mode, so it is logged as expected, not as a fault.
+ */
+export function unattributable<S, H>(request: JsonRpcRequest, inflight: number, clients: number): Effect<S, H>[] {
+  const detail =
+    clients === 0
+      ? `${request.method} from the server before any client connected: answered that no client is connected yet (normal while a server starts in shared mode)`
+      : `${request.method} from the server with ${inflight} requests in flight`;
+  const error = failure(exactId(request), fail.unattributable(request.method, inflight, clients));
+  return [toUpstream(error), dropped('unattributable', detail, clients === 0)];
+}
 
 export const missingCapabilityError = (id: JsonRpcId, method: string, capability: string): JsonRpcResponse =>
   failure(id, fail.capabilityMissing(method, capability));

@@ -29,7 +29,6 @@ import {
 import type { RequestContext } from '../context.ts';
 import { decorate, type RequestDecorator } from './decorators.ts';
 import {
-  ambiguityError,
   deliver,
   denied,
   dropped,
@@ -37,6 +36,7 @@ import {
   notify,
   result,
   toUpstream,
+  unattributable,
 } from './effects.ts';
 import { initializeAnswer, targetOf } from './initialize.ts';
 import { ListCache } from './list-cache.ts';
@@ -352,18 +352,7 @@ export class Router<S, H = unknown> {
     if (request.method === 'ping') return [toUpstream(result(exactId(request), {}))];
     const only = this.#onlyClientRequest();
     const session = only?.session ?? this.#soleSession();
-    if (!session) {
-      const clients = this.#members.size;
-      // A server that asks as soon as it is initialized (roots/list, typically) asks before any client exists.
-      const detail =
-        clients === 0
-          ? `${request.method} from the server before any client connected: answered that no client is connected yet (normal while a server starts in shared mode)`
-          : `${request.method} from the server with ${this.#pending.size} requests in flight`;
-      return [
-        toUpstream(ambiguityError(exactId(request), request.method, this.#pending.size, clients)),
-        dropped('unattributable', detail, clients === 0),
-      ];
-    }
+    if (!session) return unattributable(request, this.#pending.size, this.#members.size);
     const capability = CAPABILITY_OF[request.method];
     if (capability && !session.capabilities[capability]) {
       const error = missingCapabilityError(exactId(request), request.method, capability);

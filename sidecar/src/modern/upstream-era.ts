@@ -1,12 +1,14 @@
 // A server that speaks 2026-07-28 itself. With --upstream-protocol auto, the bridge's first handshake with the
 // server asks `server/discover` before `initialize` (stdio.mdx "Backward Compatibility": dual-era clients probe with
 // server/discover and fall back to initialize): a DiscoverResult listing 2026-07-28 means modern, anything else (an
-// error, junk, no answer within PROBE_TIMEOUT_MS, the server exiting) means legacy, and the handshake carries on with
-// initialize on the same connection, so a 2025 server costs no extra process. A server picks its era from the first
+// error, junk, no answer within PROBE_TIMEOUT_MS) means legacy, and the handshake carries on with initialize on the
+// same connection, so a 2025 server costs no extra process. A connection that ends before answering (no shim socket
+// yet, a command that cannot start) decides nothing: the handshake fails and is retried like any other. A server picks its era from the first
 // request of a connection and keeps it, so a modern server's probed connection is given up for a fresh one for
 // `initialize`, and 2026-07-28 requests get a connection of their own, opened with server/discover: each era is
 // served natively, nothing is translated. Where no handshake runs at start-up (per-session, --pool-min 0) the probe
-// uses a throwaway connection instead.
+// uses one throwaway connection instead, and there a connection that ends unanswered counts as legacy (nothing
+// retries it; such a server's 2026-07-28 requests are then translated, which works, only not natively).
 
 import type { UpstreamProtocol } from '@mcp-sidecar/contract';
 import type { JsonRpcMessage } from '@mcp-sidecar/protocol';

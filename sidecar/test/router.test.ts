@@ -4,9 +4,10 @@ import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 import { classify } from '@mcp-sidecar/protocol';
 import { describe, expect, it } from 'vitest';
 
-import { ANONYMOUS, NO_TRACE, type RequestContext } from '../src/context.ts';
+import type { RequestContext } from '../src/context.ts';
 import { Router } from '../src/router/router.ts';
 import { ALL_CAPABILITIES, type ClientCapabilities, type Effect, type RouterSession } from '../src/router/types.ts';
+import { sessionContext } from '../../test/helpers/request-context.ts';
 
 type Stream = { readonly name: string };
 const stream = (name: string): Stream => ({ name });
@@ -14,15 +15,7 @@ const stream = (name: string): Stream => ({ name });
 // The session layer holds each session's RouterSession and a context per request; these stand in for it, by name.
 const routes = new WeakMap<Router<Stream>, Map<string, RouterSession<Stream>>>();
 const routeOf = (router: Router<Stream>, id: string) => routes.get(router)!.get(id)!;
-const contextOf = (sink: Stream, sessionId: string): RequestContext<Stream> => ({
-  era: 'legacy-session',
-  protocolVersion: '2025-11-25',
-  sessionId,
-  identity: ANONYMOUS,
-  access: undefined,
-  trace: NO_TRACE,
-  sink,
-});
+const contextOf = (sink: Stream, sessionId: string): RequestContext<Stream> => sessionContext(sink, sessionId);
 function openSession(router: Router<Stream>, id: string, capabilities: ClientCapabilities): void {
   if (!routes.has(router)) routes.set(router, new Map());
   routes.get(router)!.set(id, router.openSession(id, capabilities, id));

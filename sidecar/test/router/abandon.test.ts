@@ -4,9 +4,9 @@
 import { classify, type JsonRpcErrorObject } from '@mcp-sidecar/protocol';
 import { describe, expect, it } from 'vitest';
 
-import { ANONYMOUS, NO_TRACE } from '../../src/context.ts';
 import { Router } from '../../src/router/router.ts';
 import { ALL_CAPABILITIES, type Effect } from '../../src/router/types.ts';
+import { sessionContext } from '../../../test/helpers/request-context.ts';
 
 type Stream = { readonly name: string };
 
@@ -14,15 +14,7 @@ function forwarded(method: string) {
   const router = new Router<Stream>({ exclusive: false });
   const route = router.openSession('s1', ALL_CAPABILITIES, 's1');
   const sink = { name: 'post-1' };
-  const ctx = {
-    era: 'legacy-session',
-    protocolVersion: '2025-11-25',
-    sessionId: 's1',
-    identity: ANONYMOUS,
-    access: undefined,
-    trace: NO_TRACE,
-    sink,
-  } as const;
+  const ctx = sessionContext(sink);
   const request = classify({ jsonrpc: '2.0', id: 'client-7', method, params: { name: 'slow' } });
   if (request.kind !== 'request') throw new Error('not a request');
   const [sent] = router.fromClient(route, ctx, request);

@@ -5,7 +5,7 @@ import { classify, type JsonRpcRequest } from '@mcp-sidecar/protocol';
 import { defaultBridgeConfig } from '@mcp-sidecar/contract';
 import { describe, expect, it } from 'vitest';
 
-import { ANONYMOUS, NO_TRACE, type RequestContext } from '../../src/context.ts';
+import type { RequestContext } from '../../src/context.ts';
 import {
   decorate,
   peerDecorator,
@@ -15,16 +15,9 @@ import {
 } from '../../src/router/decorators.ts';
 import { Router } from '../../src/router/router.ts';
 import { ALL_CAPABILITIES } from '../../src/router/types.ts';
+import { sessionContext } from '../../../test/helpers/request-context.ts';
 
-const ctx = (sessionId: string): RequestContext<string> => ({
-  era: 'legacy-session',
-  protocolVersion: '2025-11-25',
-  sessionId,
-  identity: ANONYMOUS,
-  access: undefined,
-  trace: NO_TRACE,
-  sink: `sink-${sessionId}`,
-});
+const ctx = (sessionId: string): RequestContext<string> => sessionContext(`sink-${sessionId}`, sessionId);
 
 const tag =
   (key: string): RequestDecorator =>

@@ -6,12 +6,13 @@ import type { JsonRpcMessage } from '@mcp-sidecar/protocol';
 import { classify } from '@mcp-sidecar/protocol';
 import { describe, expect, it } from 'vitest';
 
-import { ANONYMOUS, NO_TRACE, type ResponseSink } from '../../src/context.ts';
+import type { ResponseSink } from '../../src/context.ts';
 import { createLogger } from '../../src/log.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { ALL_CAPABILITIES } from '../../src/router/types.ts';
 import type { Transport } from '../../src/upstream/transport.ts';
 import { Upstream } from '../../src/upstream/upstream.ts';
+import { sessionContext } from '../../../test/helpers/request-context.ts';
 
 /** A transport that cannot write anything (as if JSON.stringify or the pipe threw). */
 const unwritable = (): Transport => ({
@@ -43,15 +44,7 @@ describe('a request that cannot be written upstream', () => {
       deliver: (message, final) => delivered.push({ message, final }),
       end: () => undefined,
     };
-    const ctx = {
-      era: 'legacy-session',
-      protocolVersion: '2025-11-25',
-      sessionId: 's1',
-      identity: ANONYMOUS,
-      access: undefined,
-      trace: NO_TRACE,
-      sink,
-    } as const;
+    const ctx = sessionContext(sink);
     const request = classify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'x' } });
     if (request.kind !== 'request') throw new Error('not a request');
     upstream.fromClient(route, ctx, request);

@@ -3,7 +3,7 @@
 // wrk, the bridge and the echo server share the machine's cores; that is identical for every target, so the
 // ratios are comparable even where the absolute figures are capped by the box. See README.md.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { USAGE, parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
@@ -200,12 +200,22 @@ async function main(): Promise<number> {
   if (strays > 0) log(`killed ${strays} stray process(es) left behind by targets`);
   await run.extras.close();
   if (options.only.includes('sidecar-traced')) log(`OTLP sink: ${run.extras.exports()} span exports received`);
+  if (options.only.includes('sidecar-traced'))
+    log(`traced row: ${droppedSpans(run.logDir)} spans dropped by the bridge`);
   printTables(results, options);
   const finishedAt = new Date().toISOString();
   const document = { startedAt, finishedAt, marker: run.marker, options, baseline, machine, strays, results };
   log(`results: ${writeResults(RESULTS_DIR, stamp, document)} (target logs in ${run.logDir})`);
   // Only a target that started and then failed is a benchmark failure; "not available" is reported, not fatal.
   return results.some((r) => r.available && r.reason) ? 1 : 0;
+}
+
+/** Spans the traced bridge reported dropping (a full export queue): a traced row that dropped spans did less work. */
+function droppedSpans(logDir: string): number {
+  const file = join(logDir, 'sidecar-traced.log');
+  if (!existsSync(file)) return 0;
+  const counts = readFileSync(file, 'utf8').matchAll(/"dropped_spans":(\d+)/g);
+  return [...counts].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
 // While a signal is being handled, its handler owns the exit (after the process trees are gone).

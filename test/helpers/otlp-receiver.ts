@@ -71,6 +71,12 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
+/** An ExportTraceServiceRequest decoded with the OTel proto definitions, every field present (defaults filled). */
+export function decodeTraceRequest(bytes: Uint8Array): unknown {
+  const decoder = DECODERS['/v1/traces']!;
+  return decoder.toObject(decoder.decode(bytes), { ...TO_OBJECT, defaults: true });
+}
+
 const value = (attribute: KeyValue): unknown => Object.values(attribute.value ?? {})[0];
 
 function spansOf(request: TraceRequest): ReceivedSpan[] {

@@ -1,25 +1,55 @@
 // Span names and attributes of the OpenTelemetry MCP semantic conventions (semantic-conventions-genai
 // docs/gen-ai/mcp.md, main as of 2026-08, status Development; attribute names as in semantic-conventions v1.41.1;
-// README "Tracing" pins this). Pure: facts about a message and its answer in, names and attributes out.
+// README "Tracing" pins this). Pure: facts about a message and its answer in, names and attributes out. The facts
+// and the answer's summary are plain data (strings and numbers), made on the serving thread and sent to the export
+// worker, which alone builds attributes from them: no params, no results, no identity claims cross over.
 
 import type { JsonRpcId, JsonRpcMessage } from '@mcp-sidecar/protocol';
 
-import type { Era, Identity } from '../context.ts';
+import type { Era } from '../context.ts';
 
 export type Attributes = Record<string, string | number>;
 
 export interface MessageFacts {
   readonly method: string;
+  /** The tool or prompt name (targetOf). */
+  readonly target: string | undefined;
+  /** A resources/* request's URI. */
+  readonly uri: string | undefined;
   /** Absent for notifications. */
   readonly id: JsonRpcId | undefined;
-  readonly params: Readonly<Record<string, unknown>> | undefined;
   readonly era: Era;
   readonly protocolVersion: string;
   readonly sessionId: string | undefined;
-  readonly identity: Identity;
+  /** The caller's identity source, and its SPIFFE ID when it has one. */
+  readonly peerSource: string;
+  readonly peerSpiffe: string | undefined;
   readonly httpVersion: string;
   readonly clientAddress: string | undefined;
   readonly clientPort: number | undefined;
+}
+
+/** What the outcome of a request depends on; undefined when it got no answer (cancelled). */
+export interface AnswerSummary {
+  readonly errorCode?: number;
+  readonly errorMessage?: string;
+  /** A tools/call result with isError: true. */
+  readonly toolError?: boolean;
+}
+
+export function summarize(answer: JsonRpcMessage | undefined): AnswerSummary | undefined {
+  if (answer === undefined) return undefined;
+  if ('error' in answer && answer.error) return { errorCode: answer.error.code, errorMessage: answer.error.message };
+  const result = 'result' in answer ? (answer.result as { isError?: unknown } | undefined) : undefined;
+  return result?.isError === true ? TOOL_ERROR : ANSWERED;
+}
+const ANSWERED: AnswerSummary = Object.freeze({});
+const TOOL_ERROR: AnswerSummary = Object.freeze({ toolError: true });
+
+/** The URI of a resources/* request, for mcp.resource.uri. */
+export function uriOf(method: string, params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const uri = params?.['uri'];
+  return typeof uri === 'string' && method.startsWith('resources/') ? uri : undefined;
 }
 
 /** The span name's low-cardinality target: the tool or prompt name. Resource URIs stay out of names (spec). */
@@ -35,22 +65,20 @@ export const spanName = (method: string, target: string | undefined): string =>
 const idText = (id: JsonRpcId): string => (typeof id === 'string' ? id : JSON.stringify(id));
 
 /** What the operation is about: tool or prompt name, resource URI, execute_tool. Shared by both spans. */
-function operationAttributes(method: string, params: MessageFacts['params']): Attributes {
+function operationAttributes({ method, target, uri }: MessageFacts): Attributes {
   const attributes: Attributes = { 'mcp.method.name': method };
-  const target = targetOf(method, params);
   if (method === 'tools/call' && target !== undefined) {
     attributes['gen_ai.tool.name'] = target;
     attributes['gen_ai.operation.name'] = 'execute_tool';
   }
   if (method === 'prompts/get' && target !== undefined) attributes['gen_ai.prompt.name'] = target;
-  const uri = params?.['uri'];
-  if (typeof uri === 'string' && method.startsWith('resources/')) attributes['mcp.resource.uri'] = uri;
+  if (uri !== undefined) attributes['mcp.resource.uri'] = uri;
   return attributes;
 }
 
 /** The SERVER span of a client's message as it reached the bridge over Streamable HTTP. */
 export function serverAttributes(facts: MessageFacts): Attributes {
-  const attributes = operationAttributes(facts.method, facts.params);
+  const attributes = operationAttributes(facts);
   if (facts.id !== undefined) attributes['jsonrpc.request.id'] = idText(facts.id);
   attributes['mcp.protocol.version'] = facts.protocolVersion;
   // 2026-07-28 requests belong to no session (semconv-genai PR #480 would make it a MUST NOT).
@@ -60,14 +88,14 @@ export function serverAttributes(facts: MessageFacts): Attributes {
   attributes['network.protocol.version'] = facts.httpVersion;
   if (facts.clientAddress !== undefined) attributes['client.address'] = facts.clientAddress;
   if (facts.clientPort !== undefined) attributes['client.port'] = facts.clientPort;
-  attributes['mcp_sidecar.peer.source'] = facts.identity.source;
-  if (facts.identity.spiffe !== undefined) attributes['mcp_sidecar.peer.spiffe'] = facts.identity.spiffe;
+  attributes['mcp_sidecar.peer.source'] = facts.peerSource;
+  if (facts.peerSpiffe !== undefined) attributes['mcp_sidecar.peer.spiffe'] = facts.peerSpiffe;
   return attributes;
 }
 
 /** The CLIENT span of the hop to the stdio server, with the id the bridge actually sent. */
 export function clientAttributes(facts: MessageFacts, upstreamId: JsonRpcId): Attributes {
-  const attributes = operationAttributes(facts.method, facts.params);
+  const attributes = operationAttributes(facts);
   attributes['jsonrpc.request.id'] = idText(upstreamId);
   attributes['network.transport'] = 'pipe';
   return attributes;
@@ -87,16 +115,15 @@ export interface Outcome {
  */
 const CALLER_MISTAKES = new Set([-32700, -32600, -32601, -32602, -32002]);
 
-export function outcomeOf(method: string, answer: JsonRpcMessage | undefined, side: 'server' | 'client'): Outcome {
+export function outcomeOf(method: string, answer: AnswerSummary | undefined, side: 'server' | 'client'): Outcome {
   if (answer === undefined) return { attributes: { 'error.type': 'cancelled' }, error: 'the request was cancelled' };
-  if ('error' in answer && answer.error) {
-    const code = String(answer.error.code);
-    const callerMistake = side === 'server' && CALLER_MISTAKES.has(answer.error.code);
+  if (answer.errorCode !== undefined) {
+    const code = String(answer.errorCode);
+    const callerMistake = side === 'server' && CALLER_MISTAKES.has(answer.errorCode);
     if (callerMistake) return { attributes: { 'rpc.response.status_code': code }, error: undefined };
-    return { attributes: { 'rpc.response.status_code': code, 'error.type': code }, error: answer.error.message };
+    return { attributes: { 'rpc.response.status_code': code, 'error.type': code }, error: answer.errorMessage ?? '' };
   }
-  const result = 'result' in answer ? (answer.result as { isError?: unknown } | undefined) : undefined;
-  if (method === 'tools/call' && result?.isError === true) {
+  if (method === 'tools/call' && answer.toolError === true) {
     return { attributes: { 'error.type': 'tool_error' }, error: 'the tool reported an error (isError)' };
   }
   return { attributes: {}, error: undefined };

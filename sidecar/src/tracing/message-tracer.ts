@@ -1,25 +1,32 @@
-// Tracing at the edge, per client message: a SERVER span from the moment the request arrived, parented on the
-// trace context in params._meta (MCP's own propagation) or else the W3C headers; a CLIENT child span for the hop to
-// the server, started when the router forwards the request (through the context's TraceHandle); both ended when the
-// answer goes out, with the outcome's attributes, and mcp.server.operation.duration recorded. Contexts are passed
-// explicitly (no global context manager, no global tracer provider). Loaded lazily with the SDK.
+// Tracing at the edge, per client message. Only facts are recorded while the request is served: when it arrived,
+// its parent (the trace context in params._meta, MCP's own propagation, else the W3C headers), the sampler's
+// decision, fresh span ids, and, when the router forwards the request (through the context's TraceHandle), the
+// hop's span id and the context forwarded in _meta. When the answer has gone out, the record goes to the span
+// export (span-export.ts), which encodes its spans. One object per traced message (TracedMessage) is the trace
+// handle, the answer's sink and the record at once: tracing costs a request as few allocations as it can.
+// Contexts are passed explicitly: no global context manager.
 
-import type { Context, Link, Span, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+import {
+  type Context,
+  isSpanContextValid,
+  type Link,
+  ROOT_CONTEXT,
+  SpanKind,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
+import { type Sampler, SamplingDecision } from '@opentelemetry/sdk-trace';
 import type { ClassifiedMessage, JsonRpcId, JsonRpcMessage } from '@mcp-sidecar/protocol';
 
 import type { RequestContext, ResponseSink, TraceHandle } from '../context.ts';
 import type { Exchange, MessageTracer } from '../http/pipeline.ts';
-import {
-  type Attributes,
-  clientAttributes,
-  type MessageFacts,
-  metricAttributes,
-  outcomeOf,
-  serverAttributes,
-  spanName,
-  targetOf,
-} from './attributes.ts';
-import type { Telemetry } from './sdk.ts';
+import { type AnswerSummary, type MessageFacts, spanName, summarize, targetOf, uriOf } from './attributes.ts';
+import type { RandomIds } from './ids.ts';
+import type { RemoteContext, SpanRecord, UpstreamHop } from './span-record.ts';
 
 type Carrier = Record<string, unknown>;
 
@@ -31,135 +38,192 @@ const GETTER: TextMapGetter<Carrier> = {
   },
 };
 const SETTER: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => void (carrier[key] = value) };
+const NO_ATTRIBUTES = Object.freeze({});
+const NO_LINKS: Link[] = [];
+const now = () => performance.timeOrigin + performance.now();
 
 function factsOf(message: ClassifiedMessage, ctx: Omit<RequestContext, 'trace'>, exchange: Exchange): MessageFacts {
   const rpc = message.message as { method: string; id?: JsonRpcId; params?: Record<string, unknown> };
   const socket = exchange.req.socket;
   return {
     method: rpc.method,
+    target: targetOf(rpc.method, rpc.params),
+    uri: uriOf(rpc.method, rpc.params),
     id: message.kind === 'request' ? rpc.id : undefined,
-    params: rpc.params,
     era: ctx.era,
     protocolVersion: ctx.protocolVersion,
     sessionId: ctx.sessionId,
-    identity: ctx.identity,
+    peerSource: ctx.identity.source,
+    peerSpiffe: ctx.identity.spiffe,
     httpVersion: exchange.req.httpVersion,
     clientAddress: socket.remoteAddress,
     clientPort: socket.remotePort,
   };
 }
 
-export class SpanTracer {
-  readonly #t: Telemetry;
+const plain = (span: SpanContext | undefined): RemoteContext | undefined =>
+  span && { traceId: span.traceId, spanId: span.spanId, traceFlags: span.traceFlags };
 
-  constructor(telemetry: Telemetry) {
-    this.#t = telemetry;
+interface Parent {
+  /** Carries the parent span context and the baggage. */
+  readonly context: Context;
+  readonly span: SpanContext | undefined;
+  readonly link: SpanContext | undefined;
+}
+
+/** What the tracer needs of OpenTelemetry: the W3C propagators and the sampler (sdk.ts). */
+export interface Sampling {
+  /** Trace context and baggage, to read a parent. */
+  readonly propagator: TextMapPropagator;
+  /** Baggage alone, to pass it on (the hop's traceparent is written here). */
+  readonly baggage: TextMapPropagator;
+  readonly sampler: Sampler;
+}
+
+export class SpanTracer {
+  readonly #s: Sampling;
+  readonly #ids: RandomIds;
+  readonly #record: (record: SpanRecord) => void;
+
+  constructor(sampling: Sampling, ids: RandomIds, record: (record: SpanRecord) => void) {
+    this.#s = sampling;
+    this.#ids = ids;
+    this.#record = record;
   }
 
   /** A tracer for one exchange, which remembers when the request arrived. */
   forExchange(): MessageTracer {
-    const receivedAt = performance.timeOrigin + performance.now();
+    const receivedAt = now();
     return { start: (message, ctx, exchange) => this.#start(message, ctx, exchange, receivedAt) };
   }
 
   /** The parent: `_meta`'s trace context when valid, else the headers'; both present and different → a link. */
-  #parent(meta: Carrier | undefined, headers: Carrier): { parent: Context; links: Link[] } {
-    const { api, propagator } = this.#t;
+  #parent(meta: Carrier | undefined, headers: Carrier): Parent {
+    const { propagator } = this.#s;
     const fromMeta =
-      typeof meta?.['traceparent'] === 'string' ? propagator.extract(api.ROOT_CONTEXT, meta, GETTER) : undefined;
+      typeof meta?.['traceparent'] === 'string' ? propagator.extract(ROOT_CONTEXT, meta, GETTER) : undefined;
     const fromHeaders =
-      headers['traceparent'] === undefined ? undefined : propagator.extract(api.ROOT_CONTEXT, headers, GETTER);
-    const metaSpan = fromMeta && api.trace.getSpanContext(fromMeta);
-    const headerSpan = fromHeaders && api.trace.getSpanContext(fromHeaders);
-    if (metaSpan && api.isSpanContextValid(metaSpan)) {
-      const linked = headerSpan && api.isSpanContextValid(headerSpan) && headerSpan.spanId !== metaSpan.spanId;
-      return { parent: fromMeta, links: linked ? [{ context: headerSpan }] : [] };
+      headers['traceparent'] === undefined ? undefined : propagator.extract(ROOT_CONTEXT, headers, GETTER);
+    const metaSpan = fromMeta && trace.getSpanContext(fromMeta);
+    const headerSpan = fromHeaders && trace.getSpanContext(fromHeaders);
+    if (metaSpan && isSpanContextValid(metaSpan)) {
+      const linked = headerSpan && isSpanContextValid(headerSpan) && headerSpan.spanId !== metaSpan.spanId;
+      return { context: fromMeta, span: metaSpan, link: linked ? headerSpan : undefined };
     }
-    return { parent: fromHeaders ?? api.ROOT_CONTEXT, links: [] };
+    const valid = headerSpan && isSpanContextValid(headerSpan) ? headerSpan : undefined;
+    return { context: fromHeaders ?? ROOT_CONTEXT, span: valid, link: undefined };
   }
 
-  #start(message: ClassifiedMessage, ctx: Omit<RequestContext, 'trace'>, exchange: Exchange, receivedAt: number) {
-    const { api, tracer } = this.#t;
-    const facts = factsOf(message, ctx, exchange);
-    const name = spanName(facts.method, targetOf(facts.method, facts.params));
-    const { parent, links } = this.#parent(facts.params?.['_meta'] as Carrier | undefined, exchange.req.headers);
-    const attributes = serverAttributes(facts);
-    const span = tracer.startSpan(
-      name,
-      { kind: api.SpanKind.SERVER, attributes, links, startTime: receivedAt },
-      parent,
-    );
-    const spanContext = span.spanContext();
-    const hop = { span: undefined as Span | undefined, serverContext: api.trace.setSpan(parent, span) };
-    const trace: TraceHandle = {
-      recording: true,
-      logFields: { trace_id: spanContext.traceId, span_id: spanContext.spanId },
-      upstreamHop: (upstreamId) => this.#upstreamHop(hop, name, facts, upstreamId),
+  /** The message's own span context, after the sampler's decision. */
+  #own(parent: Parent, name: string): SpanContext {
+    const traceId = parent.span?.traceId ?? this.#ids.traceId();
+    const links = parent.link ? [{ context: parent.link }] : NO_LINKS;
+    const decision = this.#s.sampler.shouldSample(parent.context, traceId, name, SpanKind.SERVER, NO_ATTRIBUTES, links);
+    const sampled = decision.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const traceFlags = sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    return {
+      traceId,
+      spanId: this.#ids.spanId(),
+      traceFlags,
+      traceState: decision.traceState ?? parent.span?.traceState,
     };
-    const finish = (answer: JsonRpcMessage | undefined) =>
-      this.#finish(span, hop.span, facts, attributes, receivedAt, answer);
-    if (message.kind === 'notification') {
-      finish({ jsonrpc: '2.0', result: {} } as unknown as JsonRpcMessage);
-      return { trace, sink: ctx.sink };
-    }
-    return { trace, sink: finishing(ctx.sink, finish) };
   }
 
-  #upstreamHop(
-    hop: { span: Span | undefined; serverContext: Context },
-    name: string,
-    facts: MessageFacts,
-    id: JsonRpcId,
-  ) {
-    const { api, tracer, propagator } = this.#t;
-    const attributes = clientAttributes(facts, id);
-    hop.span = tracer.startSpan(name, { kind: api.SpanKind.CLIENT, attributes }, hop.serverContext);
-    const keys: Record<string, string> = {};
-    propagator.inject(api.trace.setSpan(hop.serverContext, hop.span), keys, SETTER);
-    return keys;
-  }
-
-  #finish(
-    server: Span,
-    client: Span | undefined,
-    facts: MessageFacts,
-    attributes: Attributes,
-    receivedAt: number,
-    answer: JsonRpcMessage | undefined,
-  ): void {
-    const { api, duration } = this.#t;
-    if (client) {
-      const upstream = outcomeOf(facts.method, answer, 'client');
-      client.setAttributes(upstream.attributes);
-      if (upstream.error !== undefined) client.setStatus({ code: api.SpanStatusCode.ERROR, message: upstream.error });
-      client.end();
-    }
-    const outcome = outcomeOf(facts.method, answer, 'server');
-    server.setAttributes(outcome.attributes);
-    if (outcome.error !== undefined) server.setStatus({ code: api.SpanStatusCode.ERROR, message: outcome.error });
-    server.end();
-    const seconds = (performance.timeOrigin + performance.now() - receivedAt) / 1000;
-    duration.record(seconds, metricAttributes(attributes, outcome));
+  #start(message: ClassifiedMessage, ctx: Omit<RequestContext, 'trace'>, exchange: Exchange, startMs: number) {
+    const facts = factsOf(message, ctx, exchange);
+    const meta = (message.message as { params?: Carrier }).params?.['_meta'] as Carrier | undefined;
+    const parent = this.#parent(meta, exchange.req.headers);
+    const own = this.#own(parent, spanName(facts.method, facts.target));
+    const sampled = (own.traceFlags & TraceFlags.SAMPLED) !== 0;
+    const traced = new TracedMessage(facts, parent, own, startMs, ctx.sink, {
+      baggage: this.#s.baggage,
+      ids: this.#ids,
+      record: sampled ? this.#record : undefined,
+    });
+    if (message.kind === 'notification') traced.finish(summarize({ jsonrpc: '2.0', result: {} } as JsonRpcMessage));
+    return { trace: traced, sink: message.kind === 'notification' ? ctx.sink : traced };
   }
 }
 
-/** The request's sink, ending its spans once the answer (the final message) has gone out, or the stream ended. */
-function finishing(sink: ResponseSink, finish: (answer: JsonRpcMessage | undefined) => void): ResponseSink {
-  let done = false;
-  return {
-    deliver: (message, final) => {
-      sink.deliver(message, final);
-      if (final && !done) {
-        done = true;
-        finish(message);
-      }
-    },
-    end: () => {
-      sink.end();
-      if (!done) {
-        done = true;
-        finish(undefined);
-      }
-    },
-  };
+interface Hands {
+  readonly baggage: TextMapPropagator;
+  readonly ids: RandomIds;
+  /** Where the finished record goes; undefined when the sampler said no. */
+  readonly record: ((record: SpanRecord) => void) | undefined;
+}
+
+/** One traced message: its trace handle, the sink its answer goes through, and, once answered, its record. */
+class TracedMessage implements TraceHandle, ResponseSink, SpanRecord {
+  readonly recording = true;
+  readonly logFields: Readonly<Record<string, string>>;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+  readonly traceState: string | undefined;
+  readonly parent: RemoteContext | undefined;
+  readonly link: RemoteContext | undefined;
+  readonly facts: MessageFacts;
+  readonly startMs: number;
+  endMs = 0;
+  hop: UpstreamHop | undefined;
+  answer: AnswerSummary | undefined;
+  readonly #parent: Context;
+  readonly #sink: ResponseSink;
+  readonly #hands: Hands;
+  #done = false;
+
+  constructor(
+    facts: MessageFacts,
+    parent: Parent,
+    own: SpanContext,
+    startMs: number,
+    sink: ResponseSink,
+    hands: Hands,
+  ) {
+    this.facts = facts;
+    this.startMs = startMs;
+    this.#parent = parent.context;
+    this.#sink = sink;
+    this.#hands = hands;
+    this.traceId = own.traceId;
+    this.spanId = own.spanId;
+    this.traceFlags = own.traceFlags;
+    this.traceState = own.traceState?.serialize();
+    this.parent = plain(parent.span);
+    this.link = plain(parent.link);
+    this.logFields = { trace_id: own.traceId, span_id: own.spanId };
+  }
+
+  /**
+   * The hop's span id, and the W3C keys that carry it to the server: traceparent (version 00, written here: the
+   * propagator would need a context object per request to write the same 55 characters), tracestate, and the
+   * caller's baggage, passed on by the SDK's propagator.
+   */
+  upstreamHop(upstreamId: JsonRpcId): Record<string, string> {
+    const spanId = this.#hands.ids.spanId();
+    this.hop = { spanId, upstreamId, startMs: now() };
+    const flags = this.traceFlags & TraceFlags.SAMPLED ? '01' : '00';
+    const keys: Record<string, string> = { traceparent: `00-${this.traceId}-${spanId}-${flags}` };
+    if (this.traceState) keys['tracestate'] = this.traceState;
+    if (this.#parent !== ROOT_CONTEXT) this.#hands.baggage.inject(this.#parent, keys, SETTER);
+    return keys;
+  }
+
+  deliver(message: JsonRpcMessage, final: boolean): void {
+    this.#sink.deliver(message, final);
+    if (final) this.finish(summarize(message));
+  }
+
+  end(): void {
+    this.#sink.end();
+    this.finish(undefined); // no answer: cancelled, unless the answer went out already
+  }
+
+  finish(answer: AnswerSummary | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.endMs = now();
+    this.answer = answer;
+    this.#hands.record?.(this);
+  }
 }

@@ -1,27 +1,42 @@
-// The OpenTelemetry SDK, set up from the standard OTEL_* environment. Loaded only by dynamic import when tracing
-// is on (start.ts): the SDK costs about 200 ms and 20 MB to load, which a bridge with tracing off never pays.
-// SDK 3.x reads no OTEL_* variable itself except in the exporters and the resource detector, so the sampler and
-// batch settings are read here, with the same mapping as @opentelemetry/sdk-node.
+// OpenTelemetry, set up from the standard OTEL_* environment. Loaded only by dynamic import when tracing is on
+// (start.ts): the libraries cost about 200 ms and 20 MB to load, which a bridge with tracing off never pays.
+// Spans are not SDK objects here: message-tracer.ts records plain facts, otlp-encoding.ts encodes them, and the
+// OTLP exporter of @opentelemetry/otlp-exporter-base sends them, configured by OTEL_EXPORTER_OTLP_* exactly as the
+// SDK's OTLPTraceExporter is (it is built the same way, with our encoder as its serializer). The meter provider,
+// the resource, the sampler and the propagators are the SDK's own.
 
 import type * as OtelApi from '@opentelemetry/api';
-import type { Histogram, TextMapPropagator, Tracer } from '@opentelemetry/api';
+import type { Histogram, TextMapPropagator } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type { Sampler } from '@opentelemetry/sdk-trace';
 
 import type { Logger } from '../log.ts';
+import type { Env } from './enabled.ts';
+import {
+  type AttributeValue,
+  encodedMessage,
+  encodeTraceRequest,
+  keyValues,
+  type ProtoWriter,
+} from './otlp-encoding.ts';
 
 export interface Telemetry {
   readonly api: typeof OtelApi;
-  readonly tracer: Tracer;
   readonly propagator: TextMapPropagator;
+  readonly baggage: TextMapPropagator;
+  readonly sampler: Sampler;
   /** mcp.server.operation.duration, seconds. */
   readonly duration: Histogram;
+  /** Sends one export request with the `count` spans `spans` holds (taking them out of it). */
+  exportSpans(spans: ProtoWriter, count: number, done: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
 }
 
 const BOUNDARIES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
-function samplerFromEnv(st: typeof SdkTrace, env: NodeJS.ProcessEnv) {
+function samplerFromEnv(st: typeof SdkTrace, env: Env): Sampler {
   const arg = Number(env['OTEL_TRACES_SAMPLER_ARG']);
   const ratio = env['OTEL_TRACES_SAMPLER_ARG'] && arg >= 0 && arg <= 1 ? arg : 1;
   switch (env['OTEL_TRACES_SAMPLER']?.trim()) {
@@ -46,13 +61,16 @@ const loadSdk = () =>
     import('@opentelemetry/core'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace'),
-    import('@opentelemetry/exporter-trace-otlp-proto'),
+    import('@opentelemetry/otlp-exporter-base'),
+    import('@opentelemetry/otlp-exporter-base/node-http'),
+    import('@opentelemetry/otlp-transformer'),
     import('@opentelemetry/sdk-metrics'),
     import('@opentelemetry/exporter-metrics-otlp-proto'),
   ]);
+type Loaded = Awaited<ReturnType<typeof loadSdk>>;
 
 /** Export failures and configuration the SDK cannot honour are logged, not silent. */
-function reportProblems(api: typeof OtelApi, log: Logger, env: NodeJS.ProcessEnv): void {
+function reportProblems(api: typeof OtelApi, log: Logger, env: Env): void {
   const warn = (message: string) => log.warn({ component: 'otel' }, message);
   const ignore = () => undefined;
   api.diag.setLogger({ error: warn, warn, info: ignore, debug: ignore, verbose: ignore });
@@ -70,41 +88,64 @@ function resourceOf(res: typeof Resources, version: string) {
     .merge(res.detectResources({ detectors: [res.envDetector] }));
 }
 
-export async function startTelemetry(version: string, log: Logger): Promise<Telemetry> {
-  const env = process.env; // the exporters and the resource detector read process.env themselves
-  const [api, core, res, st, { OTLPTraceExporter }, sm, { OTLPMetricExporter }] = await loadSdk();
-  reportProblems(api, log, env);
-  const resource = resourceOf(res, version);
-  const number = (key: string) => core.getNumberFromEnv(key); // undefined when unset or invalid: the SDK default
-  const processor = new st.BatchSpanProcessor({
-    exporter: new OTLPTraceExporter(),
-    maxQueueSize: number('OTEL_BSP_MAX_QUEUE_SIZE'),
-    maxExportBatchSize: number('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
-    scheduledDelayMillis: number('OTEL_BSP_SCHEDULE_DELAY'),
-    exportTimeoutMillis: number('OTEL_BSP_EXPORT_TIMEOUT'),
+/** An export request, already encoded, and how many spans it holds. */
+interface Encoded {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+}
+
+/** The trace exporter: OTLPTraceExporter's construction, with requests encoded by otlp-encoding.ts. */
+function spanExporter([, , res, , base, http, transformer]: Loaded, version: string) {
+  const attributes = resourceOf(res, version).attributes as Record<string, AttributeValue>;
+  const resource = encodedMessage((w) => keyValues(w, 1, attributes));
+  const scope = encodedMessage((w) => (w.string(1, 'mcp-sidecar'), w.string(2, version)));
+  const serializer = {
+    serializeRequest: (request: Encoded) => request.bytes,
+    deserializeResponse: (data: Uint8Array) => transformer.ProtobufTraceSerializer.deserializeResponse(data),
+  };
+  const options = http.convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', {
+    'Content-Type': 'application/x-protobuf',
   });
-  const tracerProvider = new st.TracerProvider({
-    resource,
-    sampler: samplerFromEnv(st, env),
-    spanProcessors: [processor],
-  });
+  const counting = { name: 'span' as const, countItems: (request: Encoded) => request.count };
+  const exporter = new base.OTLPExporterBase(
+    http.createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', counting, undefined),
+  );
+  return {
+    export: (spans: ProtoWriter, count: number, done: (result: ExportResult) => void) =>
+      exporter.export({ bytes: encodeTraceRequest(resource, scope, spans), count }, done),
+    shutdown: () => exporter.shutdown(),
+  };
+}
+
+function durationHistogram([, core, res, , , , , sm, { OTLPMetricExporter }]: Loaded, env: Env, version: string) {
   const metricsOff = env['OTEL_METRICS_EXPORTER']?.trim().toLowerCase() === 'none';
+  const exportIntervalMillis = core.getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   const exporter = new OTLPMetricExporter();
-  const exportIntervalMillis = number('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   const readers = metricsOff ? [] : [new sm.PeriodicExportingMetricReader({ exporter, exportIntervalMillis })];
-  const meterProvider = new sm.MeterProvider({ resource, readers });
-  const duration = meterProvider.getMeter('mcp-sidecar', version).createHistogram('mcp.server.operation.duration', {
+  const meterProvider = new sm.MeterProvider({ resource: resourceOf(res, version), readers });
+  const histogram = meterProvider.getMeter('mcp-sidecar', version).createHistogram('mcp.server.operation.duration', {
     unit: 's',
     description:
       'MCP request or notification duration as observed on the receiver, from receipt until the answer is sent.',
     advice: { explicitBucketBoundaries: BOUNDARIES },
   });
-  const propagators = [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()];
+  return { histogram, meterProvider };
+}
+
+export async function startTelemetry(env: Env, version: string, log: Logger): Promise<Telemetry> {
+  const loaded = await loadSdk();
+  const [api, core, , st] = loaded;
+  reportProblems(api, log, env);
+  const exporter = spanExporter(loaded, version);
+  const { histogram, meterProvider } = durationHistogram(loaded, env, version);
+  const baggage = new core.W3CBaggagePropagator();
   return {
     api,
-    tracer: tracerProvider.getTracer('mcp-sidecar', version),
-    propagator: new core.CompositePropagator({ propagators }),
-    duration,
-    shutdown: async () => void (await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()])),
+    propagator: new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), baggage] }),
+    baggage,
+    sampler: samplerFromEnv(st, env),
+    duration: histogram,
+    exportSpans: (spans, count, done) => exporter.export(spans, count, done),
+    shutdown: async () => void (await Promise.allSettled([exporter.shutdown(), meterProvider.shutdown()])),
   };
 }

@@ -9,18 +9,22 @@ import {
   outcomeOf,
   serverAttributes,
   spanName,
+  summarize,
   targetOf,
+  uriOf,
 } from '../../src/tracing/attributes.ts';
 import { tracingEnabled } from '../../src/tracing/enabled.ts';
 
 const facts = (overrides: Partial<MessageFacts> = {}): MessageFacts => ({
   method: 'tools/call',
+  target: 'get-weather',
+  uri: undefined,
   id: 7,
-  params: { name: 'get-weather' },
   era: 'legacy-session',
   protocolVersion: '2025-11-25',
   sessionId: 's-1',
-  identity: { source: 'certificate', spiffe: 'spiffe://td/ns/a/sa/b' },
+  peerSource: 'certificate',
+  peerSpiffe: 'spiffe://td/ns/a/sa/b',
   httpVersion: '1.1',
   clientAddress: '127.0.0.1',
   clientPort: 50_000,
@@ -52,13 +56,15 @@ describe('span attributes', () => {
       'mcp_sidecar.peer.spiffe': 'spiffe://td/ns/a/sa/b',
     });
     const modern = serverAttributes(
-      facts({ era: 'modern', protocolVersion: '2026-07-28', method: 'server/discover', id: 'a', params: undefined }),
+      facts({ era: 'modern', protocolVersion: '2026-07-28', method: 'server/discover', id: 'a', target: undefined }),
     );
     expect(modern).not.toHaveProperty('mcp.session.id');
     expect(modern['mcp.method.name']).toBe('server/discover');
-    expect(
-      serverAttributes(facts({ method: 'resources/read', params: { uri: 'file:///x' } }))['mcp.resource.uri'],
-    ).toBe('file:///x');
+    const uri = uriOf('resources/read', { uri: 'file:///x' });
+    expect(uriOf('tools/call', { uri: 'file:///x' })).toBeUndefined();
+    expect(serverAttributes(facts({ method: 'resources/read', target: undefined, uri }))['mcp.resource.uri']).toBe(
+      'file:///x',
+    );
     expect(clientAttributes(facts(), 1234)).toEqual({
       'mcp.method.name': 'tools/call',
       'gen_ai.tool.name': 'get-weather',
@@ -69,11 +75,11 @@ describe('span attributes', () => {
   });
 
   it('classifies outcomes: tool_error, JSON-RPC codes (caller mistakes are not server errors), cancellation', () => {
-    const ok = { jsonrpc: '2.0' as const, id: 1, result: { content: [] } };
+    const ok = summarize({ jsonrpc: '2.0' as const, id: 1, result: { content: [] } });
     expect(outcomeOf('tools/call', ok, 'server')).toEqual({ attributes: {}, error: undefined });
-    const toolError = { ...ok, result: { content: [], isError: true } };
+    const toolError = summarize({ jsonrpc: '2.0' as const, id: 1, result: { content: [], isError: true } });
     expect(outcomeOf('tools/call', toolError, 'server').attributes).toEqual({ 'error.type': 'tool_error' });
-    const invalid = { jsonrpc: '2.0' as const, id: 1, error: { code: -32602, message: 'no such tool' } };
+    const invalid = summarize({ jsonrpc: '2.0' as const, id: 1, error: { code: -32602, message: 'no such tool' } });
     expect(outcomeOf('tools/call', invalid, 'server')).toEqual({
       attributes: { 'rpc.response.status_code': '-32602' },
       error: undefined,

@@ -1,0 +1,108 @@
+// The span queue between finished requests and the exporter: batches by size and by delay, one export in flight,
+// a hard bound on spans waiting plus in flight (drops counted, never queued), failed exports counted, exporters that
+// call back at once, and a flush that ends. The exports are decoded with the OTel proto definitions.
+
+import type { ExportResult } from '@opentelemetry/core';
+import { describe, expect, it } from 'vitest';
+
+import { decodeTraceRequest } from '../../../test/helpers/otlp-receiver.ts';
+import { encodedMessage, encodeTraceRequest, type ProtoWriter } from '../../src/tracing/otlp-encoding.ts';
+import { type BatchLimits, type ExportSeam, limitsFromEnv, SpanExport } from '../../src/tracing/span-export.ts';
+import type { SpanRecord } from '../../src/tracing/span-record.ts';
+
+const record = (id: number, hop = true): SpanRecord => ({
+  facts: {
+    method: 'tools/call',
+    target: 'echo',
+    uri: undefined,
+    id,
+    era: 'legacy-session',
+    protocolVersion: '2025-11-25',
+    sessionId: 's',
+    peerSource: 'anonymous',
+    peerSpiffe: undefined,
+    httpVersion: '1.1',
+    clientAddress: '127.0.0.1',
+    clientPort: 5000,
+  },
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  spanId: (0x1000 + id).toString(16).padStart(16, '0'),
+  traceFlags: 1,
+  traceState: undefined,
+  parent: undefined,
+  link: undefined,
+  startMs: 1.7e12,
+  endMs: 1.7e12 + 2.5,
+  hop: hop ? { spanId: (0x9000 + id).toString(16).padStart(16, '0'), upstreamId: id, startMs: 1.7e12 + 1 } : undefined,
+  answer: {},
+});
+
+const EMPTY = encodedMessage(() => undefined);
+type Decoded = { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] };
+const spanCount = (bytes: Uint8Array) =>
+  (decodeTraceRequest(bytes) as Decoded).resourceSpans[0]!.scopeSpans[0]!.spans.length;
+
+/** A seam whose exports end when the test says so (or at once), remembering what they carried. */
+function seam(options: { sync?: ExportResult } = {}) {
+  const exports: { spans: number; count: number; done: (r: ExportResult) => void }[] = [];
+  const durations: number[] = [];
+  const it: ExportSeam = {
+    exportSpans: (spans: ProtoWriter, count, done) => {
+      exports.push({ spans: spanCount(encodeTraceRequest(EMPTY, EMPTY, spans)), count, done });
+      if (options.sync) done(options.sync);
+    },
+    recordDuration: (seconds) => durations.push(seconds),
+  };
+  return { it, exports, durations };
+}
+
+const limits = (overrides: Partial<BatchLimits> = {}): BatchLimits => ({
+  maxQueueSize: 8,
+  maxExportBatchSize: 4,
+  scheduledDelayMillis: 20,
+  ...overrides,
+});
+
+describe('span export queue', () => {
+  it('exports a full batch at once and a partial one after the delay; records one duration per request', async () => {
+    const s = seam();
+    const queue = new SpanExport(s.it, limits());
+    queue.push(record(1));
+    expect(s.exports).toHaveLength(0);
+    queue.push(record(2));
+    expect(s.exports.map((e) => [e.spans, e.count])).toEqual([[4, 4]]);
+    s.exports[0]!.done({ code: 0 });
+    queue.push(record(3, false));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(s.exports.map((e) => e.spans)).toEqual([4, 1]);
+    expect(s.durations).toEqual([0.0025, 0.0025, 0.0025]);
+  });
+
+  it('drops and counts spans past the queue size while an export hangs; exports the rest once it ends', async () => {
+    const s = seam();
+    const queue = new SpanExport(s.it, limits());
+    for (let id = 1; id <= 6; id++) queue.push(record(id)); // 2 batches of 4 would be 12 spans; the bound is 8
+    expect(s.exports).toHaveLength(1); // the second full batch waits for the first
+    expect(queue.problems.dropped).toBe(4);
+    s.exports[0]!.done({ code: 1, error: new Error('collector said 503') });
+    expect(queue.problems).toMatchObject({ failed: 4, lastError: 'collector said 503' });
+    expect(s.exports.map((e) => e.spans)).toEqual([4, 4]);
+    s.exports[1]!.done({ code: 0 });
+    await queue.flush();
+  });
+
+  it('works with an exporter that calls back before returning, and flush ends', async () => {
+    const s = seam({ sync: { code: 0 } });
+    const queue = new SpanExport(s.it, limits());
+    for (let id = 1; id <= 5; id++) queue.push(record(id));
+    await queue.flush();
+    expect(s.exports.map((e) => e.spans)).toEqual([4, 4, 2]);
+    expect(queue.problems.dropped).toBe(0);
+  });
+
+  it('reads OTEL_BSP_* like the SDK, ignoring values that are not positive integers', () => {
+    expect(limitsFromEnv({})).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000 });
+    const env = { OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '500', OTEL_BSP_SCHEDULE_DELAY: 'x' };
+    expect(limitsFromEnv(env)).toEqual({ maxQueueSize: 100, maxExportBatchSize: 100, scheduledDelayMillis: 5000 });
+  });
+});

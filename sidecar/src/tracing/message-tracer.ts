@@ -83,12 +83,15 @@ export interface Sampling {
 export class SpanTracer {
   readonly #s: Sampling;
   readonly #ids: RandomIds;
-  readonly #record: (record: SpanRecord) => void;
+  /** What a traced message is handed: one for sampled messages (their records go to export), one for the rest. */
+  readonly #sampled: Hands;
+  readonly #unsampled: Hands;
 
   constructor(sampling: Sampling, ids: RandomIds, record: (record: SpanRecord) => void) {
     this.#s = sampling;
     this.#ids = ids;
-    this.#record = record;
+    this.#sampled = { baggage: sampling.baggage, ids, record };
+    this.#unsampled = { baggage: sampling.baggage, ids, record: undefined };
   }
 
   /** A tracer for one exchange, which remembers when the request arrived. */
@@ -135,11 +138,8 @@ export class SpanTracer {
     const parent = this.#parent(meta, exchange.req.headers);
     const own = this.#own(parent, spanName(facts.method, facts.target));
     const sampled = (own.traceFlags & TraceFlags.SAMPLED) !== 0;
-    const traced = new TracedMessage(facts, parent, own, startMs, ctx.sink, {
-      baggage: this.#s.baggage,
-      ids: this.#ids,
-      record: sampled ? this.#record : undefined,
-    });
+    const hands = sampled ? this.#sampled : this.#unsampled;
+    const traced = new TracedMessage(facts, parent, own, startMs, ctx.sink, hands);
     if (message.kind === 'notification') traced.finish(summarize({ jsonrpc: '2.0', result: {} } as JsonRpcMessage));
     return { trace: traced, sink: message.kind === 'notification' ? ctx.sink : traced };
   }
@@ -152,7 +152,10 @@ interface Hands {
   readonly record: ((record: SpanRecord) => void) | undefined;
 }
 
-/** One traced message: its trace handle, the sink its answer goes through, and, once answered, its record. */
+/**
+ * One traced message: its trace handle, the sink its answer goes through, and, once answered, its record (so its
+ * fields are SpanRecord's, declared again as a class must).
+ */
 class TracedMessage implements TraceHandle, ResponseSink, SpanRecord {
   readonly recording = true;
   readonly logFields: Readonly<Record<string, string>>;

@@ -6,31 +6,19 @@
 // the resource, the sampler and the propagators are the SDK's own.
 
 import type * as OtelApi from '@opentelemetry/api';
-import type { Histogram, TextMapPropagator } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
 import type * as Resources from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import type { Sampler } from '@opentelemetry/sdk-trace';
 
 import type { Logger } from '../log.ts';
 import type { Env } from './enabled.ts';
-import {
-  type AttributeValue,
-  encodedMessage,
-  encodeTraceRequest,
-  keyValues,
-  type ProtoWriter,
-} from './otlp-encoding.ts';
+import type { Sampling } from './message-tracer.ts';
+import { type AttributeValue, encodedMessage, encodeTraceRequest, keyValues } from './otlp-encoding.ts';
+import type { ExportSeam } from './span-export.ts';
 
-export interface Telemetry {
-  readonly api: typeof OtelApi;
-  readonly propagator: TextMapPropagator;
-  readonly baggage: TextMapPropagator;
-  readonly sampler: Sampler;
-  /** mcp.server.operation.duration, seconds. */
-  readonly duration: Histogram;
-  /** Sends one export request with the `count` spans `spans` holds (taking them out of it). */
-  exportSpans(spans: ProtoWriter, count: number, done: (result: ExportResult) => void): void;
+/** What the tracer (Sampling) and the span export (ExportSeam) need of OpenTelemetry. */
+export interface Telemetry extends Sampling, ExportSeam {
   shutdown(): Promise<void>;
 }
 
@@ -95,8 +83,8 @@ interface Encoded {
 }
 
 /** The trace exporter: OTLPTraceExporter's construction, with requests encoded by otlp-encoding.ts. */
-function spanExporter([, , res, , base, http, transformer]: Loaded, version: string) {
-  const attributes = resourceOf(res, version).attributes as Record<string, AttributeValue>;
+function spanExporter([, , , , base, http, transformer]: Loaded, resourceOfSpans: Resource, version: string) {
+  const attributes = resourceOfSpans.attributes as Record<string, AttributeValue>;
   const resource = encodedMessage((w) => keyValues(w, 1, attributes));
   const scope = encodedMessage((w) => (w.string(1, 'mcp-sidecar'), w.string(2, version)));
   const serializer = {
@@ -111,18 +99,23 @@ function spanExporter([, , res, , base, http, transformer]: Loaded, version: str
     http.createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', counting, undefined),
   );
   return {
-    export: (spans: ProtoWriter, count: number, done: (result: ExportResult) => void) =>
+    export: (...[spans, count, done]: Parameters<ExportSeam['exportSpans']>) =>
       exporter.export({ bytes: encodeTraceRequest(resource, scope, spans), count }, done),
     shutdown: () => exporter.shutdown(),
   };
 }
 
-function durationHistogram([, core, res, , , , , sm, { OTLPMetricExporter }]: Loaded, env: Env, version: string) {
+function durationHistogram(
+  [, core, , , , , , sm, { OTLPMetricExporter }]: Loaded,
+  resource: Resource,
+  env: Env,
+  version: string,
+) {
   const metricsOff = env['OTEL_METRICS_EXPORTER']?.trim().toLowerCase() === 'none';
   const exportIntervalMillis = core.getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   const exporter = new OTLPMetricExporter();
   const readers = metricsOff ? [] : [new sm.PeriodicExportingMetricReader({ exporter, exportIntervalMillis })];
-  const meterProvider = new sm.MeterProvider({ resource: resourceOf(res, version), readers });
+  const meterProvider = new sm.MeterProvider({ resource, readers });
   const histogram = meterProvider.getMeter('mcp-sidecar', version).createHistogram('mcp.server.operation.duration', {
     unit: 's',
     description:
@@ -134,17 +127,17 @@ function durationHistogram([, core, res, , , , , sm, { OTLPMetricExporter }]: Lo
 
 export async function startTelemetry(env: Env, version: string, log: Logger): Promise<Telemetry> {
   const loaded = await loadSdk();
-  const [api, core, , st] = loaded;
+  const [api, core, res, st] = loaded;
   reportProblems(api, log, env);
-  const exporter = spanExporter(loaded, version);
-  const { histogram, meterProvider } = durationHistogram(loaded, env, version);
+  const resource = resourceOf(res, version);
+  const exporter = spanExporter(loaded, resource, version);
+  const { histogram, meterProvider } = durationHistogram(loaded, resource, env, version);
   const baggage = new core.W3CBaggagePropagator();
   return {
-    api,
     propagator: new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), baggage] }),
     baggage,
     sampler: samplerFromEnv(st, env),
-    duration: histogram,
+    recordDuration: (seconds, attributes) => histogram.record(seconds, attributes),
     exportSpans: (spans, count, done) => exporter.export(spans, count, done),
     shutdown: async () => void (await Promise.allSettled([exporter.shutdown(), meterProvider.shutdown()])),
   };

@@ -15,6 +15,7 @@ import type { SpanRecord } from './span-record.ts';
 
 const SERVER = 2;
 const CLIENT = 3;
+const NO_LINKS: readonly LinkData[] = Object.freeze([]);
 
 export interface RecordSpans {
   readonly spans: readonly SpanData[];
@@ -32,7 +33,7 @@ export function spansOf(record: SpanRecord): RecordSpans {
   const name = spanName(facts.method, facts.target);
   const outcome = outcomeOf(facts.method, answer, 'server');
   const attributes = serverAttributes(facts);
-  const links: LinkData[] = record.link ? [{ ...record.link, remote: true }] : [];
+  const links = record.link ? [{ ...record.link, remote: true }] : NO_LINKS;
   const server: SpanData = {
     traceId: record.traceId,
     spanId: record.spanId,
@@ -60,7 +61,7 @@ export function spansOf(record: SpanRecord): RecordSpans {
     kind: CLIENT,
     startMs: hop.startMs,
     attributes: withOutcome(clientAttributes(facts, hop.upstreamId), upstream.attributes),
-    links: [],
+    links: NO_LINKS,
     error: upstream.error,
   };
   return { spans: [server, client], metricAttributes: metric };

@@ -27,13 +27,7 @@ export async function startTracing(env: Env, version: string, log: Logger): Prom
     ]);
   const telemetry = await startTelemetry(env, version, log);
   const limits = limitsFromEnv(env);
-  const queue = new SpanExport(
-    {
-      exportSpans: (spans, count, done) => telemetry.exportSpans(spans, count, done),
-      recordDuration: (seconds, attributes) => telemetry.duration.record(seconds, attributes),
-    },
-    limits,
-  );
+  const queue = new SpanExport(telemetry, limits);
   const reporting = reportProblems(queue, log, limits);
   const tracer = new SpanTracer(telemetry, new RandomIds(), (record) => queue.push(record));
   log.info('tracing on: OpenTelemetry spans and mcp.server.operation.duration exported over OTLP http/protobuf');

@@ -19,7 +19,7 @@ const PURE = [
   'sidecar/src/era/**/*.ts',
   'sidecar/src/identity/{xfcc,certificate,identity,cidr}.ts',
   'sidecar/src/policy/{policy,glob,document,access}.ts',
-  'sidecar/src/tracing/{attributes,enabled,otlp-encoding,span-data,span-record}.ts',
+  'sidecar/src/tracing/{attributes,duration-histogram,enabled,otlp-encoding,span-data,span-record}.ts',
   'sidecar/src/context.ts',
   'sidecar/src/error-codes.ts',
   'sidecar/src/errors.ts',

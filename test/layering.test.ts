@@ -32,7 +32,7 @@ const PURE = [
   /^sidecar\/src\/era\//,
   /^sidecar\/src\/identity\/(xfcc|certificate|identity|cidr)\.ts$/,
   /^sidecar\/src\/policy\/(policy|glob|document|access)\.ts$/,
-  /^sidecar\/src\/tracing\/(attributes|enabled|otlp-encoding|span-data|span-record)\.ts$/,
+  /^sidecar\/src\/tracing\/(attributes|duration-histogram|enabled|otlp-encoding|span-data|span-record)\.ts$/,
   /^sidecar\/src\/(context|error-codes|errors|errors-modern|version)\.ts$/,
   /^webhook\/src\/version\.ts$/,
   /^webhook\/src\/core\//,

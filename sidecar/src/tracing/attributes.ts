@@ -1,14 +1,32 @@
 // Span names and attributes of the OpenTelemetry MCP semantic conventions (semantic-conventions-genai
 // docs/gen-ai/mcp.md, main as of 2026-08, status Development; attribute names as in semantic-conventions v1.41.1;
 // README "Tracing" pins this). Pure: facts about a message and its answer in, names and attributes out. The facts
-// and the answer's summary are plain data (strings and numbers), made on the serving thread and sent to the export
-// worker, which alone builds attributes from them: no params, no results, no identity claims cross over.
+// and the answer's summary are plain data (strings and numbers): no params, no results, no identity claims.
+// Attributes are written to a sink, not returned as objects: the span export writes them straight into the OTLP
+// request (otlp-encoding.ts), so a traced call builds no attribute objects; `collect` makes the object when one is
+// wanted (the duration histogram, once per series; tests).
 
 import type { JsonRpcId, JsonRpcMessage } from '@mcp-sidecar/protocol';
 
 import type { Era } from '../context.ts';
 
 export type Attributes = Record<string, string | number>;
+
+/** Where attributes are written, one key and value at a time. */
+export interface AttributeSink {
+  put(key: string, value: string | number): void;
+}
+
+/** The attributes `write` puts, as an object. */
+export function collect(write: (out: AttributeSink) => void): Attributes {
+  const attributes: Attributes = {};
+  write({ put: (key, value) => void (attributes[key] = value) });
+  return attributes;
+}
+
+export function putAll(out: AttributeSink, attributes: Readonly<Attributes>): void {
+  for (const key in attributes) out.put(key, attributes[key]!);
+}
 
 export interface MessageFacts {
   readonly method: string;
@@ -62,46 +80,76 @@ export function targetOf(method: string, params: Readonly<Record<string, unknown
 export const spanName = (method: string, target: string | undefined): string =>
   target === undefined ? method : `${method} ${target}`;
 
-const idText = (id: JsonRpcId): string => (typeof id === 'string' ? id : JSON.stringify(id));
+const idText = (id: JsonRpcId): string => (typeof id === 'string' ? id : String(id));
 
-/** What the operation is about: tool or prompt name, resource URI, execute_tool. Shared by both spans. */
-function operationAttributes({ method, target, uri }: MessageFacts): Attributes {
-  const attributes: Attributes = { 'mcp.method.name': method };
+/** What the operation is about: tool or prompt name, execute_tool. Shared by both spans and the metric. */
+function operationAttributes({ method, target }: MessageFacts, out: AttributeSink): void {
+  out.put('mcp.method.name', method);
   if (method === 'tools/call' && target !== undefined) {
-    attributes['gen_ai.tool.name'] = target;
-    attributes['gen_ai.operation.name'] = 'execute_tool';
+    out.put('gen_ai.tool.name', target);
+    out.put('gen_ai.operation.name', 'execute_tool');
   }
-  if (method === 'prompts/get' && target !== undefined) attributes['gen_ai.prompt.name'] = target;
-  if (uri !== undefined) attributes['mcp.resource.uri'] = uri;
-  return attributes;
+  if (method === 'prompts/get' && target !== undefined) out.put('gen_ai.prompt.name', target);
+}
+
+/**
+ * The SERVER span's attributes of low cardinality, which the mcp.server.operation.duration metric carries too. The
+ * spec keeps per-request and high-cardinality attributes (request id, session id, client address and port, resource
+ * URI, the caller's SPIFFE ID) off the metric.
+ */
+function serverMetricAttributes(facts: MessageFacts, out: AttributeSink): void {
+  operationAttributes(facts, out);
+  out.put('mcp.protocol.version', facts.protocolVersion);
+  out.put('network.transport', 'tcp');
+  out.put('network.protocol.name', 'http');
+  out.put('network.protocol.version', facts.httpVersion);
+  out.put('mcp_sidecar.peer.source', facts.peerSource);
 }
 
 /** The SERVER span of a client's message as it reached the bridge over Streamable HTTP. */
-export function serverAttributes(facts: MessageFacts): Attributes {
-  const attributes = operationAttributes(facts);
-  if (facts.id !== undefined) attributes['jsonrpc.request.id'] = idText(facts.id);
-  attributes['mcp.protocol.version'] = facts.protocolVersion;
+export function serverAttributes(facts: MessageFacts, out: AttributeSink): void {
+  serverMetricAttributes(facts, out);
+  if (facts.uri !== undefined) out.put('mcp.resource.uri', facts.uri);
+  if (facts.id !== undefined) out.put('jsonrpc.request.id', idText(facts.id));
   // 2026-07-28 requests belong to no session (semconv-genai PR #480 would make it a MUST NOT).
-  if (facts.era === 'legacy-session' && facts.sessionId !== undefined) attributes['mcp.session.id'] = facts.sessionId;
-  attributes['network.transport'] = 'tcp';
-  attributes['network.protocol.name'] = 'http';
-  attributes['network.protocol.version'] = facts.httpVersion;
-  if (facts.clientAddress !== undefined) attributes['client.address'] = facts.clientAddress;
-  if (facts.clientPort !== undefined) attributes['client.port'] = facts.clientPort;
-  attributes['mcp_sidecar.peer.source'] = facts.peerSource;
-  if (facts.peerSpiffe !== undefined) attributes['mcp_sidecar.peer.spiffe'] = facts.peerSpiffe;
-  return attributes;
+  if (facts.era === 'legacy-session' && facts.sessionId !== undefined) out.put('mcp.session.id', facts.sessionId);
+  if (facts.clientAddress !== undefined) out.put('client.address', facts.clientAddress);
+  if (facts.clientPort !== undefined) out.put('client.port', facts.clientPort);
+  if (facts.peerSpiffe !== undefined) out.put('mcp_sidecar.peer.spiffe', facts.peerSpiffe);
 }
 
 /** The CLIENT span of the hop to the stdio server, with the id the bridge actually sent. */
-export function clientAttributes(facts: MessageFacts, upstreamId: JsonRpcId): Attributes {
-  const attributes = operationAttributes(facts);
-  attributes['jsonrpc.request.id'] = idText(upstreamId);
-  attributes['network.transport'] = 'pipe';
-  return attributes;
+export function clientAttributes(facts: MessageFacts, upstreamId: JsonRpcId, out: AttributeSink): void {
+  operationAttributes(facts, out);
+  if (facts.uri !== undefined) out.put('mcp.resource.uri', facts.uri);
+  out.put('jsonrpc.request.id', idText(upstreamId));
+  out.put('network.transport', 'pipe');
+}
+
+/** The attributes of a mcp.server.operation.duration sample: the SERVER span's low-cardinality ones and the outcome. */
+export function metricAttributes(facts: MessageFacts, outcome: Outcome, out: AttributeSink): void {
+  serverMetricAttributes(facts, out);
+  putAll(out, outcome.attributes);
+}
+
+/**
+ * A string that is the same for two samples exactly when metricAttributes writes the same attributes for them: the
+ * facts it reads (each length-prefixed, so no value can pass for two) and the outcome's key. Cheaper than writing
+ * the attributes, so a sample's series is found without them.
+ */
+export function metricKey(facts: MessageFacts, outcome: Outcome): string {
+  const { method, protocolVersion, httpVersion, peerSource } = facts;
+  const target = method === 'tools/call' || method === 'prompts/get' ? facts.target : undefined;
+  return (
+    `${method.length}:${method}${target === undefined ? '-' : `${target.length}:${target}`}` +
+    `${protocolVersion.length}:${protocolVersion}` +
+    `${httpVersion.length}:${httpVersion}${peerSource.length}:${peerSource}${outcome.key}`
+  );
 }
 
 export interface Outcome {
+  /** Tells outcomes with different attributes apart (metricKey). */
+  readonly key: string;
   /** Attributes to add: error.type and rpc.response.status_code when they apply. */
   readonly attributes: Attributes;
   /** Set the span status to ERROR, with this description. */
@@ -115,32 +163,20 @@ export interface Outcome {
  */
 const CALLER_MISTAKES = new Set([-32700, -32600, -32601, -32602, -32002]);
 
+const outcome = (key: string, attributes: Attributes, error: string | undefined): Outcome =>
+  Object.freeze({ key, attributes: Object.freeze(attributes), error });
+const SUCCEEDED = outcome('ok', {}, undefined);
+const CANCELLED = outcome('cancelled', { 'error.type': 'cancelled' }, 'the request was cancelled');
+const TOOL_FAILED = outcome('tool_error', { 'error.type': 'tool_error' }, 'the tool reported an error (isError)');
+
 export function outcomeOf(method: string, answer: AnswerSummary | undefined, side: 'server' | 'client'): Outcome {
-  if (answer === undefined) return { attributes: { 'error.type': 'cancelled' }, error: 'the request was cancelled' };
+  if (answer === undefined) return CANCELLED;
   if (answer.errorCode !== undefined) {
     const code = String(answer.errorCode);
     const callerMistake = side === 'server' && CALLER_MISTAKES.has(answer.errorCode);
-    if (callerMistake) return { attributes: { 'rpc.response.status_code': code }, error: undefined };
-    return { attributes: { 'rpc.response.status_code': code, 'error.type': code }, error: answer.errorMessage ?? '' };
+    if (callerMistake) return outcome(`status ${code}`, { 'rpc.response.status_code': code }, undefined);
+    const attributes = { 'rpc.response.status_code': code, 'error.type': code };
+    return outcome(`error ${code}`, attributes, answer.errorMessage ?? '');
   }
-  if (method === 'tools/call' && answer.toolError === true) {
-    return { attributes: { 'error.type': 'tool_error' }, error: 'the tool reported an error (isError)' };
-  }
-  return { attributes: {}, error: undefined };
-}
-
-/** Not allowed on mcp.server.operation.duration: high-cardinality or per-request attributes (spec). */
-const NOT_ON_METRIC = new Set([
-  'jsonrpc.request.id',
-  'mcp.session.id',
-  'client.address',
-  'client.port',
-  'mcp.resource.uri',
-  'mcp_sidecar.peer.spiffe',
-]);
-
-export function metricAttributes(span: Attributes, outcome: Outcome): Attributes {
-  const attributes: Attributes = {};
-  for (const key in span) if (!NOT_ON_METRIC.has(key)) attributes[key] = span[key]!;
-  return Object.assign(attributes, outcome.attributes);
+  return method === 'tools/call' && answer.toolError === true ? TOOL_FAILED : SUCCEEDED;
 }

@@ -1,15 +1,8 @@
 // A span record (span-record.ts) as the spans it stands for: the SERVER span of the message and, when it reached
-// the server, the CLIENT span of the hop, with the semantic conventions' attributes and status (attributes.ts);
-// and the attributes of its mcp.server.operation.duration sample. Pure.
+// the server, the CLIENT span of the hop, with the semantic conventions' attributes and status (attributes.ts).
+// The attributes are put when the span is encoded, straight into the request. Pure.
 
-import {
-  type Attributes,
-  clientAttributes,
-  metricAttributes,
-  outcomeOf,
-  serverAttributes,
-  spanName,
-} from './attributes.ts';
+import { type AttributeSink, clientAttributes, outcomeOf, putAll, serverAttributes, spanName } from './attributes.ts';
 import type { LinkData, SpanData } from './otlp-encoding.ts';
 import type { SpanRecord } from './span-record.ts';
 
@@ -17,41 +10,32 @@ const SERVER = 2;
 const CLIENT = 3;
 const NO_LINKS: readonly LinkData[] = Object.freeze([]);
 
-export interface RecordSpans {
-  readonly spans: readonly SpanData[];
-  readonly metricAttributes: Attributes;
-}
+/** How many spans a record stands for (spansOf's length), known before they are built. */
+export const spanCount = (record: SpanRecord): 1 | 2 => (record.hop ? 2 : 1);
 
-/** The span's attributes and its outcome's (a fresh object only when the outcome adds any). */
-const withOutcome = (attributes: Attributes, outcome: Attributes): Attributes => {
-  for (const _ in outcome) return { ...attributes, ...outcome };
-  return attributes;
-};
-
-export function spansOf(record: SpanRecord): RecordSpans {
+export function spansOf(record: SpanRecord): readonly SpanData[] {
   const { facts, answer } = record;
-  const name = spanName(facts.method, facts.target);
   const outcome = outcomeOf(facts.method, answer, 'server');
-  const attributes = serverAttributes(facts);
-  const links = record.link ? [{ ...record.link, remote: true }] : NO_LINKS;
   const server: SpanData = {
     traceId: record.traceId,
     spanId: record.spanId,
     traceState: record.traceState,
     parentSpanId: record.parent?.spanId,
     parentRemote: record.parent !== undefined,
-    name,
+    name: spanName(facts.method, facts.target),
     kind: SERVER,
     startMs: record.startMs,
     endMs: record.endMs,
-    attributes: withOutcome(attributes, outcome.attributes),
-    links,
+    attributes: (out: AttributeSink) => {
+      serverAttributes(facts, out);
+      putAll(out, outcome.attributes);
+    },
+    links: record.link ? [{ ...record.link, remote: true }] : NO_LINKS,
     error: outcome.error,
     traceFlags: record.traceFlags,
   };
-  const metric = metricAttributes(attributes, outcome);
   const { hop } = record;
-  if (!hop) return { spans: [server], metricAttributes: metric };
+  if (!hop) return [server];
   const upstream = outcomeOf(facts.method, answer, 'client');
   const client: SpanData = {
     ...server,
@@ -60,9 +44,12 @@ export function spansOf(record: SpanRecord): RecordSpans {
     parentRemote: false,
     kind: CLIENT,
     startMs: hop.startMs,
-    attributes: withOutcome(clientAttributes(facts, hop.upstreamId), upstream.attributes),
+    attributes: (out: AttributeSink) => {
+      clientAttributes(facts, hop.upstreamId, out);
+      putAll(out, upstream.attributes);
+    },
     links: NO_LINKS,
     error: upstream.error,
   };
-  return { spans: [server, client], metricAttributes: metric };
+  return [server, client];
 }

@@ -11,8 +11,9 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 
 import type { Logger } from '../log.ts';
 import type { Env } from './enabled.ts';
+import { type MessageFacts, type Outcome, outcomeOf } from './attributes.ts';
 import { encodeSpan, ProtoWriter } from './otlp-encoding.ts';
-import { spansOf } from './span-data.ts';
+import { spanCount, spansOf } from './span-data.ts';
 import type { SpanRecord } from './span-record.ts';
 
 export interface BatchLimits {
@@ -25,7 +26,8 @@ export interface BatchLimits {
 export interface ExportSeam {
   /** Sends one export request with the spans `spans` holds (and takes them out of it). */
   exportSpans(spans: ProtoWriter, count: number, done: (result: ExportResult) => void): void;
-  recordDuration(seconds: number, attributes: Readonly<Record<string, string | number>>): void;
+  /** One mcp.server.operation.duration sample, of the message these facts describe, answered with this outcome. */
+  recordDuration(seconds: number, facts: MessageFacts, outcome: Outcome): void;
 }
 
 export function limitsFromEnv(env: Env): BatchLimits {
@@ -58,14 +60,15 @@ export class SpanExport {
   }
 
   push(record: SpanRecord): void {
-    const { spans, metricAttributes } = spansOf(record);
-    this.#seam.recordDuration((record.endMs - record.startMs) / 1000, metricAttributes);
-    if (this.#waiting + this.#inFlightSpans + spans.length > this.#limits.maxQueueSize) {
-      this.problems.dropped += spans.length;
+    const { facts, answer } = record;
+    this.#seam.recordDuration((record.endMs - record.startMs) / 1000, facts, outcomeOf(facts.method, answer, 'server'));
+    const count = spanCount(record);
+    if (this.#waiting + this.#inFlightSpans + count > this.#limits.maxQueueSize) {
+      this.problems.dropped += count;
       return;
     }
-    for (const span of spans) encodeSpan(this.#batch, span);
-    this.#waiting += spans.length;
+    for (const span of spansOf(record)) encodeSpan(this.#batch, span);
+    this.#waiting += count;
     if (this.#waiting >= this.#limits.maxExportBatchSize) this.#exportNow();
     else this.#timer ??= setTimeout(() => this.#exportNow(), this.#limits.scheduledDelayMillis).unref();
   }

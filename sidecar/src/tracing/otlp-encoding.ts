@@ -183,9 +183,12 @@ export class ProtoWriter {
     this.#pos = end;
   }
 
-  /** A copy of the bytes written, after `prefix`; the writer starts over, keeping its buffer. */
+  /**
+   * A copy of the bytes written, after `prefix`, on an ArrayBuffer of its own (never Node's shared pool, so it can be
+   * transferred to the sender thread); the writer starts over, keeping its buffer.
+   */
   take(prefix?: Uint8Array): Buffer {
-    const bytes = Buffer.allocUnsafe((prefix?.length ?? 0) + this.#pos);
+    const bytes = Buffer.allocUnsafeSlow((prefix?.length ?? 0) + this.#pos);
     if (prefix) bytes.set(prefix);
     this.#buf.copy(bytes, prefix?.length ?? 0, 0, this.#pos);
     this.#pos = 0;

@@ -1,8 +1,9 @@
 // mcp.server.operation.duration, aggregated here rather than by the SDK's Histogram instrument: the SDK sorts and
-// JSON-encodes a sample's attribute set on every record to find its series, which cost a traced call more than
-// encoding both its spans. Here a sample's series is found by a key string made from the facts the attributes come
-// from (metricKey, attributes.ts), and the series' attribute object is made once, when the key is first seen. The OTel metric reader collects the series
-// through the SDK's MetricProducer seam (sdk.ts), so the OTLP metric exporter and its OTEL_* settings are the SDK's.
+// JSON-encodes a sample's attribute set on every record to find its series (about 1 µs a traced call, measured
+// alone; 0.4 µs here). Here a sample's series is found by a key string made from the facts its attributes come from
+// (metricKey, attributes.ts), and the series' attribute object is made once, when the key is first seen. The OTel
+// metric reader collects the series through the SDK's MetricProducer seam (sdk.ts), so the OTLP metric exporter and
+// its OTEL_* settings are the SDK's.
 // Bounded as the SDK's instruments are: at most `limit` series; past it, samples go to one overflow series
 // (`otel.metric.overflow: true`), so a client inventing tool names costs one series, not memory. Pure.
 

@@ -2,8 +2,9 @@
 // (start.ts): the libraries cost about 200 ms and 20 MB to load, which a bridge with tracing off never pays.
 // Spans are not SDK objects here: message-tracer.ts records plain facts, otlp-encoding.ts encodes them into export
 // requests, and a worker thread sends those (send-thread.ts) with the OTLP exporter transport of
-// @opentelemetry/otlp-exporter-base, configured by OTEL_EXPORTER_OTLP_* as the SDK's OTLPTraceExporter is. The duration histogram
-// is aggregated by duration-histogram.ts and collected by the SDK's metric reader through its MetricProducer seam.
+// @opentelemetry/otlp-exporter-base, configured by OTEL_EXPORTER_OTLP_* as the SDK's OTLPTraceExporter is. The
+// duration histogram is aggregated by duration-histogram.ts and collected by the SDK's metric reader through its
+// MetricProducer seam.
 // The meter provider, the metric exporter, the resource, the sampler and the propagators are the SDK's own.
 
 import type * as OtelApi from '@opentelemetry/api';

@@ -70,9 +70,12 @@ export function uriOf(method: string, params: Readonly<Record<string, unknown>> 
   return typeof uri === 'string' && method.startsWith('resources/') ? uri : undefined;
 }
 
+/** The methods whose requests name a target (a tool, a prompt). */
+const takesTarget = (method: string): boolean => method === 'tools/call' || method === 'prompts/get';
+
 /** The span name's low-cardinality target: the tool or prompt name. Resource URIs stay out of names (spec). */
 export function targetOf(method: string, params: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  if (method !== 'tools/call' && method !== 'prompts/get') return undefined;
+  if (!takesTarget(method)) return undefined;
   const name = params?.['name'];
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
@@ -139,7 +142,7 @@ export function metricAttributes(facts: MessageFacts, outcome: Outcome, out: Att
  */
 export function metricKey(facts: MessageFacts, outcome: Outcome): string {
   const { method, protocolVersion, httpVersion, peerSource } = facts;
-  const target = method === 'tools/call' || method === 'prompts/get' ? facts.target : undefined;
+  const target = takesTarget(method) ? facts.target : undefined;
   return (
     `${method.length}:${method}${target === undefined ? '-' : `${target.length}:${target}`}` +
     `${protocolVersion.length}:${protocolVersion}` +

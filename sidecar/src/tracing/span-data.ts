@@ -2,7 +2,15 @@
 // the server, the CLIENT span of the hop, with the semantic conventions' attributes and status (attributes.ts).
 // The attributes are put when the span is encoded, straight into the request. Pure.
 
-import { type AttributeSink, clientAttributes, outcomeOf, putAll, serverAttributes, spanName } from './attributes.ts';
+import {
+  type AttributeSink,
+  clientAttributes,
+  type Outcome,
+  outcomeOf,
+  putAll,
+  serverAttributes,
+  spanName,
+} from './attributes.ts';
 import type { LinkData, SpanData } from './otlp-encoding.ts';
 import type { SpanRecord } from './span-record.ts';
 
@@ -13,9 +21,9 @@ const NO_LINKS: readonly LinkData[] = Object.freeze([]);
 /** How many spans a record stands for (spansOf's length), known before they are built. */
 export const spanCount = (record: SpanRecord): 1 | 2 => (record.hop ? 2 : 1);
 
-export function spansOf(record: SpanRecord): readonly SpanData[] {
+/** The record's spans; `outcome` is its answer's outcome on the server side (outcomeOf), which the caller has. */
+export function spansOf(record: SpanRecord, outcome: Outcome): readonly SpanData[] {
   const { facts, answer } = record;
-  const outcome = outcomeOf(facts.method, answer, 'server');
   const server: SpanData = {
     traceId: record.traceId,
     spanId: record.spanId,

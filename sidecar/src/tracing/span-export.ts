@@ -61,13 +61,14 @@ export class SpanExport {
 
   push(record: SpanRecord): void {
     const { facts, answer } = record;
-    this.#seam.recordDuration((record.endMs - record.startMs) / 1000, facts, outcomeOf(facts.method, answer, 'server'));
+    const outcome = outcomeOf(facts.method, answer, 'server');
+    this.#seam.recordDuration((record.endMs - record.startMs) / 1000, facts, outcome);
     const count = spanCount(record);
     if (this.#waiting + this.#inFlightSpans + count > this.#limits.maxQueueSize) {
       this.problems.dropped += count;
       return;
     }
-    for (const span of spansOf(record)) encodeSpan(this.#batch, span);
+    for (const span of spansOf(record, outcome)) encodeSpan(this.#batch, span);
     this.#waiting += count;
     if (this.#waiting >= this.#limits.maxExportBatchSize) this.#exportNow();
     else this.#timer ??= setTimeout(() => this.#exportNow(), this.#limits.scheduledDelayMillis).unref();

@@ -5,32 +5,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import {
-  type AnswerSummary,
-  collect,
-  type MessageFacts,
-  metricAttributes,
-  metricKey,
-  outcomeOf,
-} from '../../src/tracing/attributes.ts';
+import { type AnswerSummary, collect, metricAttributes, metricKey, outcomeOf } from '../../src/tracing/attributes.ts';
 import { DurationHistogram } from '../../src/tracing/duration-histogram.ts';
 import { RandomIds } from '../../src/tracing/ids.ts';
+import { echoCallFacts } from './message-facts.ts';
 
-const facts = (overrides: Partial<MessageFacts> = {}): MessageFacts => ({
-  method: 'tools/call',
-  target: 'echo',
-  uri: undefined,
-  id: 1,
-  era: 'legacy-session',
-  protocolVersion: '2025-11-25',
-  sessionId: 's',
-  peerSource: 'anonymous',
-  peerSpiffe: undefined,
-  httpVersion: '1.1',
-  clientAddress: '127.0.0.1',
-  clientPort: 5000,
-  ...overrides,
-});
+const facts = echoCallFacts;
 const OK = outcomeOf('tools/call', {}, 'server');
 
 // Few distinct characters, so that generated values often collide or run into one another.

@@ -9,22 +9,10 @@ import { decodeTraceRequest } from '../../../test/helpers/otlp-receiver.ts';
 import { encodedMessage, encodeTraceRequest, type ProtoWriter } from '../../src/tracing/otlp-encoding.ts';
 import { type BatchLimits, type ExportSeam, limitsFromEnv, SpanExport } from '../../src/tracing/span-export.ts';
 import type { SpanRecord } from '../../src/tracing/span-record.ts';
+import { echoCallFacts } from './message-facts.ts';
 
 const record = (id: number, hop = true): SpanRecord => ({
-  facts: {
-    method: 'tools/call',
-    target: 'echo',
-    uri: undefined,
-    id,
-    era: 'legacy-session',
-    protocolVersion: '2025-11-25',
-    sessionId: 's',
-    peerSource: 'anonymous',
-    peerSpiffe: undefined,
-    httpVersion: '1.1',
-    clientAddress: '127.0.0.1',
-    clientPort: 5000,
-  },
+  facts: echoCallFacts({ id }),
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
   spanId: (0x1000 + id).toString(16).padStart(16, '0'),
   traceFlags: 1,

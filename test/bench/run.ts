@@ -72,20 +72,23 @@ async function fail(entry: Entry, error: unknown): Promise<void> {
 }
 
 /**
- * Throughput in rounds: every running target once per round, the order rotated each round, so a slow spell of the
- * machine (this VM has them) hits every target rather than whichever ran at the time. Each target reports its median
- * round; the errors column counts every round.
+ * Throughput in rounds. In each round, for each connection count, every running target runs once, back to back, the
+ * order rotated each round: a slow spell of the machine (this VM has them, up to 2×) then hits every target rather
+ * than whichever ran at the time, and the runs a paired ratio compares (table.ts) are next to each other in time.
+ * Each target reports its median round; the errors column counts every round.
  */
 async function throughputRounds(entries: Entry[], options: BenchOptions, marker: string): Promise<void> {
   for (let round = 0; round < options.rounds && !isStopping(); round += 1) {
-    const live = entries.filter((entry) => entry.target);
-    const shift = round % Math.max(1, live.length);
-    for (const entry of [...live.slice(shift), ...live.slice(0, shift)]) {
-      if (isStopping()) return;
-      try {
-        await oneRound(entry, options, marker, round);
-      } catch (error) {
-        await fail(entry, error);
+    for (const connections of options.connections) {
+      const live = entries.filter((entry) => entry.target);
+      const shift = round % Math.max(1, live.length);
+      for (const entry of [...live.slice(shift), ...live.slice(0, shift)]) {
+        if (isStopping()) return;
+        try {
+          await oneRun(entry, { options, marker, round, connections });
+        } catch (error) {
+          await fail(entry, error);
+        }
       }
     }
   }
@@ -95,16 +98,21 @@ async function throughputRounds(entries: Entry[], options: BenchOptions, marker:
   }
 }
 
-async function oneRound(entry: Entry, options: BenchOptions, marker: string, round: number): Promise<void> {
-  for (const connections of options.connections) {
-    const load = { session: entry.session, connections, durationS: options.durationS, idBase: nextIdBase(), marker };
-    const run = await throughput(entry.target!, load);
-    entry.rounds.set(connections, [...(entry.rounds.get(connections) ?? []), run]);
-    const calls = Math.round(run.callsPerSecond);
-    log(
-      `${entry.def.label}: round ${round + 1}/${options.rounds} c=${connections} ${calls} calls/s, ${run.errors} errors`,
-    );
-  }
+interface RunPlace {
+  readonly options: BenchOptions;
+  readonly marker: string;
+  readonly round: number;
+  readonly connections: number;
+}
+
+async function oneRun(entry: Entry, { options, marker, round, connections }: RunPlace): Promise<void> {
+  const load = { session: entry.session, connections, durationS: options.durationS, idBase: nextIdBase(), marker };
+  const run = await throughput(entry.target!, load);
+  entry.rounds.set(connections, [...(entry.rounds.get(connections) ?? []), run]);
+  const calls = Math.round(run.callsPerSecond);
+  log(
+    `${entry.def.label}: round ${round + 1}/${options.rounds} c=${connections} ${calls} calls/s, ${run.errors} errors`,
+  );
 }
 
 /** The median round by calls/s (the lower middle one for an even count), with every round's rate and all errors. */

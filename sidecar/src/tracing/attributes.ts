@@ -15,12 +15,21 @@ export type Attributes = Record<string, string | number>;
 /** Where attributes are written, one key and value at a time. */
 export interface AttributeSink {
   put(key: string, value: string | number): void;
+  /**
+   * The attributes `write` puts, which are the same whenever `key` is: a sink may keep what they came to under that
+   * key and write that again instead (the span encoder does: most of a span's attributes repeat call after call).
+   */
+  group(key: string, write: (out: AttributeSink) => void): void;
 }
 
 /** The attributes `write` puts, as an object. */
 export function collect(write: (out: AttributeSink) => void): Attributes {
   const attributes: Attributes = {};
-  write({ put: (key, value) => void (attributes[key] = value) });
+  const sink: AttributeSink = {
+    put: (key, value) => void (attributes[key] = value),
+    group: (_key, writeGroup) => writeGroup(sink),
+  };
+  write(sink);
   return attributes;
 }
 
@@ -109,9 +118,12 @@ function serverMetricAttributes(facts: MessageFacts, out: AttributeSink): void {
   out.put('mcp_sidecar.peer.source', facts.peerSource);
 }
 
-/** The SERVER span of a client's message as it reached the bridge over Streamable HTTP. */
-export function serverAttributes(facts: MessageFacts, out: AttributeSink): void {
-  serverMetricAttributes(facts, out);
+/**
+ * The SERVER span of a client's message as it reached the bridge over Streamable HTTP, answered with `outcome`: the
+ * metric's attributes (one group, keyed by metricKey), then the per-request ones.
+ */
+export function serverAttributes(facts: MessageFacts, outcome: Outcome, out: AttributeSink): void {
+  out.group(`s${metricKey(facts, outcome)}`, (group) => metricAttributes(facts, outcome, group));
   if (facts.uri !== undefined) out.put('mcp.resource.uri', facts.uri);
   if (facts.id !== undefined) out.put('jsonrpc.request.id', idText(facts.id));
   // 2026-07-28 requests belong to no session (semconv-genai PR #480 would make it a MUST NOT).
@@ -121,12 +133,15 @@ export function serverAttributes(facts: MessageFacts, out: AttributeSink): void 
   if (facts.peerSpiffe !== undefined) out.put('mcp_sidecar.peer.spiffe', facts.peerSpiffe);
 }
 
-/** The CLIENT span of the hop to the stdio server, with the id the bridge actually sent. */
-export function clientAttributes(facts: MessageFacts, upstreamId: JsonRpcId, out: AttributeSink): void {
-  operationAttributes(facts, out);
+/** The CLIENT span of the hop to the stdio server, with the id the bridge actually sent, answered with `outcome`. */
+export function clientAttributes(facts: MessageFacts, upstreamId: JsonRpcId, outcome: Outcome, out: AttributeSink) {
+  out.group(`c${operationKey(facts)}${outcome.key}`, (group) => {
+    operationAttributes(facts, group);
+    group.put('network.transport', 'pipe');
+    putAll(group, outcome.attributes);
+  });
   if (facts.uri !== undefined) out.put('mcp.resource.uri', facts.uri);
   out.put('jsonrpc.request.id', idText(upstreamId));
-  out.put('network.transport', 'pipe');
 }
 
 /** The attributes of a mcp.server.operation.duration sample: the SERVER span's low-cardinality ones and the outcome. */
@@ -141,13 +156,17 @@ export function metricAttributes(facts: MessageFacts, outcome: Outcome, out: Att
  * the attributes, so a sample's series is found without them.
  */
 export function metricKey(facts: MessageFacts, outcome: Outcome): string {
-  const { method, protocolVersion, httpVersion, peerSource } = facts;
-  const target = takesTarget(method) ? facts.target : undefined;
+  const { protocolVersion, httpVersion, peerSource } = facts;
   return (
-    `${method.length}:${method}${target === undefined ? '-' : `${target.length}:${target}`}` +
-    `${protocolVersion.length}:${protocolVersion}` +
+    `${operationKey(facts)}${protocolVersion.length}:${protocolVersion}` +
     `${httpVersion.length}:${httpVersion}${peerSource.length}:${peerSource}${outcome.key}`
   );
+}
+
+/** The same for two messages exactly when operationAttributes writes the same for them (as metricKey). */
+function operationKey({ method, target }: MessageFacts): string {
+  const named = takesTarget(method) ? target : undefined;
+  return `${method.length}:${method}${named === undefined ? '-' : `${named.length}:${named}`}`;
 }
 
 export interface Outcome {

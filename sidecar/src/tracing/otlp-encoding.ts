@@ -1,14 +1,17 @@
 // OTLP trace export requests (opentelemetry-proto v1: ExportTraceServiceRequest), encoded straight from span data
 // into one growing buffer: short ASCII strings and hex ids byte by byte, timestamps without BigInt, lengths patched
-// in when a message ends, attributes written as they are put (no attribute objects). Checked field by field
-// against the SDK's own serializer, both decoded with the OTel proto definitions
-// (sidecar/test/tracing/otlp-encoding.test.ts). Pure: span data in, bytes out.
+// in when a message ends, attributes written as they are put (no attribute objects), a group of attributes that
+// repeats (AttributeSink.group) copied from its first encoding. Checked field by field against the SDK's own
+// serializer, both decoded with the OTel proto definitions (sidecar/test/tracing/otlp-encoding.test.ts). Pure: span
+// data in, bytes out (and the groups it has encoded, kept in a bounded cache).
 
 export type AttributeValue = string | number | boolean | readonly (string | number | boolean)[];
 
 /** Where a span's attributes are put as it is encoded. */
 export interface KeyValueSink {
   put(key: string, value: AttributeValue): void;
+  /** Attributes that are the same whenever `key` is: encoded once, then copied (up to MAX_GROUPS keys). */
+  group(key: string, write: (out: KeyValueSink) => void): void;
 }
 
 /** A span context a link points to. */
@@ -124,6 +127,18 @@ export class ProtoWriter {
     for (let i = 0; i < bytes; i++) buf[this.#pos++] = (nibble(hex, 2 * i) << 4) | nibble(hex, 2 * i + 1);
   }
 
+  /** Bytes as they are: fields encoded before (`since`). */
+  raw(bytes: Uint8Array): void {
+    this.#room(bytes.length);
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += bytes.length;
+  }
+
+  /** A copy of what was written from `start` (a `length` read earlier) on. */
+  since(start: number): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.#buf, start, this.#pos);
+  }
+
   bytes(field: number, bytes: Uint8Array): void {
     this.tag(field, LENGTH_DELIMITED);
     this.varint(bytes.length);
@@ -184,11 +199,13 @@ export class ProtoWriter {
   }
 
   /**
-   * A copy of the bytes written, after `prefix`, on an ArrayBuffer of its own (never Node's shared pool, so it can be
-   * transferred to the sender thread); the writer starts over, keeping its buffer.
+   * A copy of the bytes written, after `prefix`, at the start of `reuse` when it is large enough, else on an
+   * ArrayBuffer of its own; never on Node's shared pool, so it can be transferred to the sender thread. The writer
+   * starts over, keeping its buffer.
    */
-  take(prefix?: Uint8Array): Buffer {
-    const bytes = Buffer.allocUnsafeSlow((prefix?.length ?? 0) + this.#pos);
+  take(prefix?: Uint8Array, reuse?: ArrayBuffer): Buffer {
+    const length = (prefix?.length ?? 0) + this.#pos;
+    const bytes = reuse && reuse.byteLength >= length ? Buffer.from(reuse, 0, length) : Buffer.allocUnsafeSlow(length);
     if (prefix) bytes.set(prefix);
     this.#buf.copy(bytes, prefix?.length ?? 0, 0, this.#pos);
     this.#pos = 0;
@@ -230,11 +247,26 @@ export function keyValues(w: ProtoWriter, field: number, attributes: Readonly<Re
   for (const key in attributes) keyValue(w, field, key, attributes[key]!);
 }
 
+/**
+ * Encoded attribute groups by key. Bounded: past MAX_GROUPS keys (a client can make up tool names) a new group is
+ * encoded every time, as if there were no cache.
+ */
+const MAX_GROUPS = 4096;
+const encodedGroups = new Map<string, Uint8Array>();
+
 /** The sink a span's attributes are put into: KeyValues of the span being encoded (one sink, no allocation). */
 const spanAttributes = new (class implements KeyValueSink {
   w: ProtoWriter | undefined;
   put(key: string, value: AttributeValue): void {
     keyValue(this.w!, 9, key, value);
+  }
+  group(key: string, write: (out: KeyValueSink) => void): void {
+    const w = this.w!;
+    const known = encodedGroups.get(key);
+    if (known) return w.raw(known);
+    const start = w.length;
+    write(this);
+    if (encodedGroups.size < MAX_GROUPS) encodedGroups.set(key, w.since(start));
   }
 })();
 
@@ -281,9 +313,14 @@ const fieldBytes = (length: number) => 1 + varintBytes(length) + length;
 /**
  * One ExportTraceServiceRequest around the spans `spans` holds (encodeSpan): a ResourceSpans with the resource and
  * one ScopeSpans. `resource` and `scope` are the encoded Resource and InstrumentationScope (see `encodedMessage`).
- * Takes the spans out of `spans`.
+ * Takes the spans out of `spans`; written into `reuse` when it is large enough (a buffer the sender gave back).
  */
-export function encodeTraceRequest(resource: Uint8Array, scope: Uint8Array, spans: ProtoWriter): Buffer {
+export function encodeTraceRequest(
+  resource: Uint8Array,
+  scope: Uint8Array,
+  spans: ProtoWriter,
+  reuse?: ArrayBuffer,
+): Buffer {
   const scopeSpans = fieldBytes(scope.length) + spans.length;
   const resourceSpans = fieldBytes(resource.length) + fieldBytes(scopeSpans);
   const head = new ProtoWriter(32 + resource.length + scope.length);
@@ -293,7 +330,7 @@ export function encodeTraceRequest(resource: Uint8Array, scope: Uint8Array, span
   head.tag(2, LENGTH_DELIMITED);
   head.varint(scopeSpans);
   head.bytes(1, scope);
-  return spans.take(head.take());
+  return spans.take(head.take(), reuse);
 }
 
 /** A small message encoded once: the Resource (attributes, field 1) or the InstrumentationScope (name, version). */

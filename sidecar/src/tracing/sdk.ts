@@ -86,7 +86,7 @@ async function spanExporter(resourceOfSpans: Resource, version: string, log: Log
   const sender = await startSendThread(log);
   return {
     export: (...[spans, count, done]: Parameters<ExportSeam['exportSpans']>) =>
-      sender.send(encodeTraceRequest(resource, scope, spans), count, done),
+      sender.send(encodeTraceRequest(resource, scope, spans, sender.takeSpare()), count, done),
     shutdown: () => sender.shutdown(),
   };
 }

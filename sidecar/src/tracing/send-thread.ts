@@ -1,9 +1,11 @@
 // Starts the span sender's worker thread (send-worker.ts) and hands it the encoded export requests, transferred
-// rather than copied. At most one request is in flight (span-export.ts sends the next when this one is done), so
-// nothing piles up between the threads; the worker's heap is capped besides. If the worker fails, the failure is
-// logged once and every later export fails at once (counted and reported by span-export.ts); the bridge serves on.
+// rather than copied; a request sent successfully comes back as the spare buffer the next one is written into, so
+// two buffers take turns and no export allocates. At most one request is in flight (span-export.ts sends the next
+// when this one is done), so nothing piles up between the threads; the worker's heap is capped besides. If the
+// worker fails, the failure is logged once and every later export fails at once (counted and reported by
+// span-export.ts); the bridge serves on.
 
-import { Worker } from 'node:worker_threads';
+import { isMarkedAsUntransferable, Worker } from 'node:worker_threads';
 
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 
@@ -15,21 +17,27 @@ const WORKER_HEAP_MB = 64;
 const workerUrl = new URL(`./send-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export interface SpanSender {
-  /** Sends one encoded ExportTraceServiceRequest holding `count` spans; `done` says how it went. */
+  /**
+   * Sends one encoded ExportTraceServiceRequest holding `count` spans, transferring the ArrayBuffer it is on (so
+   * `bytes` is empty afterwards); `done` says how it went.
+   */
   send(bytes: Uint8Array, count: number, done: (result: ExportResult) => void): void;
+  /** The buffer of a request sent successfully, given back for the next request to be written into; once. */
+  takeSpare(): ArrayBuffer | undefined;
   /** Lets the exporter finish what it sends, then stops the thread. */
   shutdown(): Promise<void>;
 }
 
-/** `bytes` on an ArrayBuffer of its own, which can be transferred (a small Buffer shares Node's pool). */
-const owned = (bytes: Uint8Array): Uint8Array =>
-  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+/** `bytes`, or a copy of them when they are on Node's shared Buffer pool, which cannot be transferred. */
+const transferable = (bytes: Uint8Array): Uint8Array =>
+  isMarkedAsUntransferable(bytes.buffer) ? new Uint8Array(bytes) : bytes;
 
 class SendThread implements SpanSender {
   readonly #worker: Worker;
   readonly #log: Logger;
   readonly #pending = new Map<number, (result: ExportResult) => void>();
   #nextId = 0;
+  #spare: ArrayBuffer | undefined;
   #failure: Error | undefined;
   #closed: (() => void) | undefined;
 
@@ -56,9 +64,15 @@ class SendThread implements SpanSender {
     if (this.#failure) return done({ code: ExportResultCode.FAILED, error: this.#failure });
     const id = this.#nextId++;
     this.#pending.set(id, done);
-    const transferable = owned(bytes);
-    const message: ToSender = { type: 'send', id, bytes: transferable, count };
-    this.#worker.postMessage(message, [transferable.buffer as ArrayBuffer]);
+    const own = transferable(bytes);
+    const message: ToSender = { type: 'send', id, bytes: own, count };
+    this.#worker.postMessage(message, [own.buffer as ArrayBuffer]);
+  }
+
+  takeSpare(): ArrayBuffer | undefined {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    return spare;
   }
 
   async shutdown(): Promise<void> {
@@ -75,6 +89,7 @@ class SendThread implements SpanSender {
     if (message.type === 'closed') return this.#closed?.();
     const done = this.#pending.get(message.id);
     this.#pending.delete(message.id);
+    this.#spare = message.spare ?? this.#spare;
     const error = message.ok ? undefined : new Error(message.error ?? 'export failed');
     done?.(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS });
   }

@@ -7,7 +7,6 @@ import {
   clientAttributes,
   type Outcome,
   outcomeOf,
-  putAll,
   serverAttributes,
   spanName,
 } from './attributes.ts';
@@ -34,10 +33,7 @@ export function spansOf(record: SpanRecord, outcome: Outcome): readonly SpanData
     kind: SERVER,
     startMs: record.startMs,
     endMs: record.endMs,
-    attributes: (out: AttributeSink) => {
-      serverAttributes(facts, out);
-      putAll(out, outcome.attributes);
-    },
+    attributes: (out: AttributeSink) => serverAttributes(facts, outcome, out),
     links: record.link ? [{ ...record.link, remote: true }] : NO_LINKS,
     error: outcome.error,
     traceFlags: record.traceFlags,
@@ -52,10 +48,7 @@ export function spansOf(record: SpanRecord, outcome: Outcome): readonly SpanData
     parentRemote: false,
     kind: CLIENT,
     startMs: hop.startMs,
-    attributes: (out: AttributeSink) => {
-      clientAttributes(facts, hop.upstreamId, out);
-      putAll(out, upstream.attributes);
-    },
+    attributes: (out: AttributeSink) => clientAttributes(facts, hop.upstreamId, upstream, out),
     links: NO_LINKS,
     error: upstream.error,
   };

@@ -15,8 +15,10 @@ import {
   uriOf,
 } from '../../src/tracing/attributes.ts';
 
-const server = (f: MessageFacts) => collect((out) => serverAttributes(f, out));
 import { tracingEnabled } from '../../src/tracing/enabled.ts';
+
+const answered = (side: 'server' | 'client') => outcomeOf('tools/call', {}, side);
+const server = (f: MessageFacts) => collect((out) => serverAttributes(f, answered('server'), out));
 
 const facts = (overrides: Partial<MessageFacts> = {}): MessageFacts => ({
   method: 'tools/call',
@@ -66,7 +68,7 @@ describe('span attributes', () => {
     const uri = uriOf('resources/read', { uri: 'file:///x' });
     expect(uriOf('tools/call', { uri: 'file:///x' })).toBeUndefined();
     expect(server(facts({ method: 'resources/read', target: undefined, uri }))['mcp.resource.uri']).toBe('file:///x');
-    expect(collect((out) => clientAttributes(facts(), 1234, out))).toEqual({
+    expect(collect((out) => clientAttributes(facts(), 1234, answered('client'), out))).toEqual({
       'mcp.method.name': 'tools/call',
       'gen_ai.tool.name': 'get-weather',
       'gen_ai.operation.name': 'execute_tool',

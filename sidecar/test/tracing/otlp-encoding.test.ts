@@ -39,6 +39,17 @@ const resource = resourceFromAttributes(RESOURCE_ATTRIBUTES);
 type TestSpan = Omit<SpanData, 'attributes'> & { readonly attributes: Record<string, AttributeValue> };
 
 const spanData = (s: TestSpan): SpanData => ({ ...s, attributes: (out) => keyValuesTo(out, s.attributes) });
+/** The same span with its first attributes put as a group, keyed by exactly what they are (as attributes.ts keys). */
+const groupedSpanData = (s: TestSpan): SpanData => {
+  const entries = Object.entries(s.attributes);
+  const first = Object.fromEntries(entries.slice(0, Math.ceil(entries.length / 2)));
+  const rest = Object.fromEntries(entries.slice(Math.ceil(entries.length / 2)));
+  const attributes = (out: KeyValueSink) => {
+    out.group(JSON.stringify(first), (group) => keyValuesTo(group, first));
+    keyValuesTo(out, rest);
+  };
+  return { ...s, attributes };
+};
 const keyValuesTo = (out: KeyValueSink, attributes: Record<string, AttributeValue>) => {
   for (const key in attributes) out.put(key, attributes[key]!);
 };
@@ -96,8 +107,8 @@ const testSpan: fc.Arbitrary<TestSpan> = fc.record({
   traceFlags: fc.constantFrom(0, 1),
 });
 
-function ours(writer: ProtoWriter, spans: TestSpan[]): Uint8Array {
-  for (const span of spans) encodeSpan(writer, spanData(span));
+function ours(writer: ProtoWriter, spans: TestSpan[], data = spanData): Uint8Array {
+  for (const span of spans) encodeSpan(writer, data(span));
   return encodeTraceRequest(
     encodedMessage((w) => keyValues(w, 1, RESOURCE_ATTRIBUTES)),
     encodedMessage((w) => (w.string(1, SCOPE.name), w.string(2, SCOPE.version))),
@@ -122,5 +133,33 @@ describe('OTLP trace encoding', () => {
     const bytes = ours(new ProtoWriter(), spans);
     expect(bytes.length).toBeGreaterThan(64 * 1024);
     expect(decodeTraceRequest(bytes)).toEqual(decodeTraceRequest(theSdks(spans)));
+  });
+
+  it('writes an attribute group the same when it encodes it and when it copies it, past the cache bound too', () => {
+    const spans = fc.sample(testSpan, { numRuns: 40, seed: 11 });
+    const expected = decodeTraceRequest(theSdks(spans));
+    const writer = new ProtoWriter();
+    expect(decodeTraceRequest(ours(writer, spans, groupedSpanData))).toEqual(expected); // encoded, then kept
+    expect(decodeTraceRequest(ours(writer, spans, groupedSpanData))).toEqual(expected); // copied
+    // Fill the cache past its bound with groups of their own; a group after that is encoded each time, still right.
+    for (let i = 0; i < 5000; i++) ours(writer, [{ ...spans[0]!, attributes: { filler: i } }], groupedSpanData);
+    const late = spans.map((span) => ({ ...span, attributes: { ...span.attributes, late: 'yes' } }));
+    expect(decodeTraceRequest(ours(writer, late, groupedSpanData))).toEqual(decodeTraceRequest(theSdks(late)));
+    expect(decodeTraceRequest(ours(writer, late, groupedSpanData))).toEqual(decodeTraceRequest(theSdks(late)));
+  });
+
+  it('writes a request into a buffer it is given when that is large enough, else into one of its own', () => {
+    const spans = fc.sample(testSpan, { numRuns: 20, seed: 3 });
+    const big = new ArrayBuffer(1 << 20);
+    const empty = encodedMessage(() => undefined);
+    const writer = new ProtoWriter();
+    for (const span of spans) encodeSpan(writer, spanData(span));
+    const reused = encodeTraceRequest(empty, empty, writer, big);
+    expect(reused.buffer).toBe(big);
+    expect(reused.byteOffset).toBe(0);
+    for (const span of spans) encodeSpan(writer, spanData(span));
+    const own = encodeTraceRequest(empty, empty, writer, new ArrayBuffer(8));
+    expect(own.buffer.byteLength).toBe(own.byteLength);
+    expect(Buffer.from(own)).toEqual(Buffer.from(reused));
   });
 });

@@ -19,8 +19,8 @@ afterEach(() => {
   for (const key of KEYS) delete process.env[key];
 });
 
-/** An export request with `count` SERVER spans, large enough to own its ArrayBuffer. */
-function request(count: number): Uint8Array {
+/** An export request with `count` SERVER spans, large enough to own its ArrayBuffer, or written into `reuse`. */
+function request(count: number, reuse?: ArrayBuffer): Uint8Array {
   const spans = new ProtoWriter();
   for (let i = 0; i < count; i++) {
     encodeSpan(spans, {
@@ -40,7 +40,7 @@ function request(count: number): Uint8Array {
     });
   }
   const empty = encodedMessage(() => undefined);
-  return encodeTraceRequest(empty, empty, spans);
+  return encodeTraceRequest(empty, empty, spans, reuse);
 }
 
 const sent = (send: (done: (result: ExportResult) => void) => void) => new Promise<ExportResult>(send);
@@ -59,6 +59,16 @@ describe('span sender thread', () => {
       expect(receiver.spans.map((span) => span.name)).toEqual(
         Array.from({ length: 50 }, (_, i) => `tools/call tool-${i}`),
       );
+      // The buffer comes back once sent, and the next request is written into it and arrives whole.
+      const spare = sender.takeSpare();
+      expect(spare?.byteLength).toBeGreaterThan(4096);
+      expect(sender.takeSpare()).toBeUndefined();
+      const second = request(30, spare);
+      expect(second.buffer).toBe(spare);
+      expect((await sent((done) => sender.send(second, 30, done))).code).toBe(ExportResultCode.SUCCESS);
+      expect(receiver.spans.slice(50).map((span) => span.name)).toEqual(
+        Array.from({ length: 30 }, (_, i) => `tools/call tool-${i}`),
+      );
     } finally {
       await sender.shutdown();
       await receiver.close();
@@ -76,6 +86,7 @@ describe('span sender thread', () => {
     const result = await sent((done) => sender.send(request(2), 2, done));
     expect(result.code).toBe(ExportResultCode.FAILED);
     expect(result.error?.message).toBeTruthy();
+    expect(sender.takeSpare()).toBeUndefined(); // a failed request's buffer may still be held by its socket
     await sender.shutdown();
   });
 });

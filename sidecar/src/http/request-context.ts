@@ -20,8 +20,18 @@ export function requestContext(exchange: Exchange, fields: ContextFields, messag
   const method = message.kind === 'response' ? undefined : message.message.method;
   let sink = fields.sink;
   if (access && method !== undefined && message.kind === 'request') sink = access.filtering(method, sink);
-  const base = { ...fields, sink, identity, access, trace: NO_TRACE };
-  if (!tracer || method === undefined) return base;
-  const traced = tracer.start(message, base, exchange);
-  return { ...base, sink: traced.sink, trace: traced.trace };
+  const ctx: { -readonly [K in keyof RequestContext]: RequestContext[K] } = {
+    ...fields,
+    sink,
+    identity,
+    access,
+    trace: NO_TRACE,
+  };
+  if (!tracer || method === undefined) return ctx;
+  // The tracer reads the context as it is now (its sink is the one the traced answer goes on to); then the traced
+  // handle and sink take their places in the same object, rather than in a copy of it.
+  const traced = tracer.start(message, ctx, exchange);
+  ctx.sink = traced.sink;
+  ctx.trace = traced.trace;
+  return ctx;
 }

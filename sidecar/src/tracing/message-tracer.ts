@@ -70,6 +70,8 @@ interface Parent {
   readonly span: SpanContext | undefined;
   readonly link: SpanContext | undefined;
 }
+/** A message with no traceparent in `_meta` or the headers (most): a new trace. */
+const NO_PARENT: Parent = Object.freeze({ context: ROOT_CONTEXT, span: undefined, link: undefined });
 
 /** What the tracer needs of OpenTelemetry: the W3C propagators and the sampler (sdk.ts). */
 export interface Sampling {
@@ -102,6 +104,7 @@ export class SpanTracer {
 
   /** The parent: `_meta`'s trace context when valid, else the headers'; both present and different → a link. */
   #parent(meta: Carrier | undefined, headers: Carrier): Parent {
+    if (typeof meta?.['traceparent'] !== 'string' && headers['traceparent'] === undefined) return NO_PARENT;
     const { propagator } = this.#s;
     const fromMeta =
       typeof meta?.['traceparent'] === 'string' ? propagator.extract(ROOT_CONTEXT, meta, GETTER) : undefined;
@@ -158,7 +161,6 @@ interface Hands {
  */
 class TracedMessage implements TraceHandle, ResponseSink, SpanRecord {
   readonly recording = true;
-  readonly logFields: Readonly<Record<string, string>>;
   readonly traceId: string;
   readonly spanId: string;
   readonly traceFlags: number;
@@ -194,7 +196,11 @@ class TracedMessage implements TraceHandle, ResponseSink, SpanRecord {
     this.traceState = own.traceState?.serialize();
     this.parent = plain(parent.span);
     this.link = plain(parent.link);
-    this.logFields = { trace_id: own.traceId, span_id: own.spanId };
+  }
+
+  /** Made when a log line wants them (most traced requests log nothing). */
+  get logFields(): Readonly<Record<string, string>> {
+    return { trace_id: this.traceId, span_id: this.spanId };
   }
 
   /**

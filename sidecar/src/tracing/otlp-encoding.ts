@@ -200,12 +200,14 @@ export class ProtoWriter {
 
   /**
    * A copy of the bytes written, after `prefix`, at the start of `reuse` when it is large enough, else on an
-   * ArrayBuffer of its own; never on Node's shared pool, so it can be transferred to the sender thread. The writer
-   * starts over, keeping its buffer.
+   * ArrayBuffer of its own, an eighth larger than needed (batches differ by a few bytes, and the sender gives the
+   * buffer back for the next one); never on Node's shared pool, so it can be transferred to the sender thread. The
+   * writer starts over, keeping its buffer.
    */
   take(prefix?: Uint8Array, reuse?: ArrayBuffer): Buffer {
     const length = (prefix?.length ?? 0) + this.#pos;
-    const bytes = reuse && reuse.byteLength >= length ? Buffer.from(reuse, 0, length) : Buffer.allocUnsafeSlow(length);
+    const room = reuse && reuse.byteLength >= length ? reuse : Buffer.allocUnsafeSlow(length + (length >>> 3)).buffer;
+    const bytes = Buffer.from(room, 0, length);
     if (prefix) bytes.set(prefix);
     this.#buf.copy(bytes, prefix?.length ?? 0, 0, this.#pos);
     this.#pos = 0;

@@ -77,6 +77,12 @@ export function decodeTraceRequest(bytes: Uint8Array): unknown {
   return decoder.toObject(decoder.decode(bytes), { ...TO_OBJECT, defaults: true });
 }
 
+/** The spans of an ExportTraceServiceRequest, as the receiver records them. */
+export function decodeSpans(bytes: Uint8Array): ReceivedSpan[] {
+  const decoder = DECODERS['/v1/traces']!;
+  return spansOf(decoder.toObject(decoder.decode(bytes), TO_OBJECT) as TraceRequest);
+}
+
 const value = (attribute: KeyValue): unknown => Object.values(attribute.value ?? {})[0];
 
 function spansOf(request: TraceRequest): ReceivedSpan[] {

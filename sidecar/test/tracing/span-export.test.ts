@@ -1,18 +1,26 @@
 // The span queue between finished requests and the exporter: batches by size and by delay, one export in flight,
 // a hard bound on spans waiting plus in flight (drops counted, never queued), failed exports counted, exporters that
-// call back at once, and a flush that ends. The exports are decoded with the OTel proto definitions.
+// call back at once, a flush that ends, and every span's own attributes when repeated attribute groups are copied
+// from the encoder's cache. The exports are decoded with the OTel proto definitions.
 
 import type { ExportResult } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
 
-import { decodeTraceRequest } from '../../../test/helpers/otlp-receiver.ts';
+import { decodeSpans, decodeTraceRequest, type ReceivedSpan } from '../../../test/helpers/otlp-receiver.ts';
+import {
+  type AnswerSummary,
+  clientAttributes,
+  collect,
+  outcomeOf,
+  serverAttributes,
+} from '../../src/tracing/attributes.ts';
 import { encodedMessage, encodeTraceRequest, type ProtoWriter } from '../../src/tracing/otlp-encoding.ts';
 import { type BatchLimits, type ExportSeam, limitsFromEnv, SpanExport } from '../../src/tracing/span-export.ts';
 import type { SpanRecord } from '../../src/tracing/span-record.ts';
 import { echoCallFacts } from './message-facts.ts';
 
-const record = (id: number, hop = true): SpanRecord => ({
-  facts: echoCallFacts({ id }),
+const record = (id: number, hop = true, facts = echoCallFacts({ id }), answer: AnswerSummary = {}): SpanRecord => ({
+  facts,
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
   spanId: (0x1000 + id).toString(16).padStart(16, '0'),
   traceFlags: 1,
@@ -22,7 +30,7 @@ const record = (id: number, hop = true): SpanRecord => ({
   startMs: 1.7e12,
   endMs: 1.7e12 + 2.5,
   hop: hop ? { spanId: (0x9000 + id).toString(16).padStart(16, '0'), upstreamId: id, startMs: 1.7e12 + 1 } : undefined,
-  answer: {},
+  answer,
 });
 
 const EMPTY = encodedMessage(() => undefined);
@@ -92,5 +100,46 @@ describe('span export queue', () => {
     expect(limitsFromEnv({})).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000 });
     const env = { OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '500', OTEL_BSP_SCHEDULE_DELAY: 'x' };
     expect(limitsFromEnv(env)).toEqual({ maxQueueSize: 100, maxExportBatchSize: 100, scheduledDelayMillis: 5000 });
+  });
+
+  it('gives every span its own attributes when their repeated groups are copied, not encoded again', () => {
+    const spans: ReceivedSpan[] = [];
+    const capture: ExportSeam = {
+      exportSpans: (writer, _count, done) => {
+        spans.push(...decodeSpans(encodeTraceRequest(EMPTY, EMPTY, writer)));
+        done({ code: 0 });
+      },
+      recordDuration: () => undefined,
+    };
+    const queue = new SpanExport(capture, limits({ maxQueueSize: 100, maxExportBatchSize: 1 }));
+    // Calls that differ in one thing the groups are keyed on, each twice (the second copies the first's group).
+    const calls: [Partial<Parameters<typeof echoCallFacts>[0]>, AnswerSummary][] = [
+      [{}, {}],
+      [{ target: 'other' }, {}],
+      [{}, { toolError: true }],
+      [{}, { errorCode: -32602, errorMessage: 'bad' }],
+      [{}, { errorCode: -32000, errorMessage: 'down' }],
+      [{ method: 'prompts/get', target: 'p' }, {}],
+      [{ method: 'prompts/get', target: 'q' }, {}],
+      [{ protocolVersion: '2025-06-18' }, {}],
+      [{ peerSource: 'jwt' }, {}],
+      [{ httpVersion: '2.0' }, {}],
+    ];
+    const records = [...calls, ...calls].map(([overrides, answer], i) =>
+      record(i, true, echoCallFacts({ id: i, clientPort: 5000 + i, ...overrides }), answer),
+    );
+    for (const r of records) queue.push(r);
+    const text = (attributes: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, String(value)]));
+    expect(spans.map((span) => text(span.attributes))).toEqual(
+      records.flatMap((r) => [
+        text(collect((out) => serverAttributes(r.facts, outcomeOf(r.facts.method, r.answer, 'server'), out))),
+        text(
+          collect((out) =>
+            clientAttributes(r.facts, r.hop!.upstreamId, outcomeOf(r.facts.method, r.answer, 'client'), out),
+          ),
+        ),
+      ]),
+    );
   });
 });

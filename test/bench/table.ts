@@ -186,9 +186,9 @@ export function baselineTable(results: TargetResult[], connections: number[]): s
 }
 
 /**
- * The median of the per-round ratios of two targets' calls/s: both run in every round, minutes apart at most, so a
- * slow spell of the machine (this VM has them, up to 2×) mostly hits both sides of a round's ratio, where it can
- * move either target's median round. Undefined unless both have every round.
+ * The median of the per-round ratios of two targets' calls/s: both run in every round, one after the other at each
+ * connection count (run.ts), so a slow spell of the machine (this VM has them, up to 2×) mostly hits both sides of a
+ * round's ratio, where it can move either target's median round. Undefined unless both have every round.
  */
 export function pairedRatio(a: ThroughputResult, b: ThroughputResult): number | undefined {
   const [x, y] = [a.roundsCallsPerSecond ?? [], b.roundsCallsPerSecond ?? []];

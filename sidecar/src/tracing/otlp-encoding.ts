@@ -142,9 +142,7 @@ export class ProtoWriter {
   bytes(field: number, bytes: Uint8Array): void {
     this.tag(field, LENGTH_DELIMITED);
     this.varint(bytes.length);
-    this.#room(bytes.length);
-    this.#buf.set(bytes, this.#pos);
-    this.#pos += bytes.length;
+    this.raw(bytes);
   }
 
   fixed32(field: number, value: number): void {

@@ -1,7 +1,7 @@
 // One traced MCP message as the tracer saw it, in plain data: when it arrived and was answered, its ids, parent and
 // sampling decision, the hop to the server, and a summary of the answer. When the answer has gone out it becomes
 // the message's SERVER span and the CLIENT span of the hop (span-data.ts), encoded into the batch being filled, and
-// one duration sample (duration-histogram.ts) (span-export.ts); the record itself is not kept.
+// one duration sample (duration-histogram.ts); span-export.ts does both, and the record itself is not kept.
 
 import type { JsonRpcId } from '@mcp-sidecar/protocol';
 

@@ -120,10 +120,16 @@ function serverMetricAttributes(facts: MessageFacts, out: AttributeSink): void {
 
 /**
  * The SERVER span of a client's message as it reached the bridge over Streamable HTTP, answered with `outcome`: the
- * metric's attributes (one group, keyed by metricKey), then the per-request ones.
+ * metric's attributes (one group, keyed by their metricKey, which a caller that has it passes in), then the
+ * per-request ones.
  */
-export function serverAttributes(facts: MessageFacts, outcome: Outcome, out: AttributeSink): void {
-  out.group(`s${metricKey(facts, outcome)}`, (group) => metricAttributes(facts, outcome, group));
+export function serverAttributes(
+  facts: MessageFacts,
+  outcome: Outcome,
+  out: AttributeSink,
+  series = metricKey(facts, outcome),
+): void {
+  out.group(series, (group) => metricAttributes(facts, outcome, group));
   if (facts.uri !== undefined) out.put('mcp.resource.uri', facts.uri);
   if (facts.id !== undefined) out.put('jsonrpc.request.id', idText(facts.id));
   // 2026-07-28 requests belong to no session (semconv-genai PR #480 would make it a MUST NOT).
@@ -133,7 +139,10 @@ export function serverAttributes(facts: MessageFacts, outcome: Outcome, out: Att
   if (facts.peerSpiffe !== undefined) out.put('mcp_sidecar.peer.spiffe', facts.peerSpiffe);
 }
 
-/** The CLIENT span of the hop to the stdio server, with the id the bridge actually sent, answered with `outcome`. */
+/**
+ * The CLIENT span of the hop to the stdio server, with the id the bridge actually sent, answered with `outcome`. Its
+ * group's key starts with a letter, a metricKey with a digit, so the two kinds never share a key.
+ */
 export function clientAttributes(facts: MessageFacts, upstreamId: JsonRpcId, outcome: Outcome, out: AttributeSink) {
   out.group(`c${operationKey(facts)}${outcome.key}`, (group) => {
     operationAttributes(facts, group);

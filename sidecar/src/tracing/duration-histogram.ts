@@ -46,8 +46,8 @@ export class DurationHistogram {
     this.#now = now;
   }
 
-  record(seconds: number, facts: MessageFacts, outcome: Outcome): void {
-    const key = metricKey(facts, outcome);
+  /** One sample; `key` is metricKey(facts, outcome), passed in by a caller that has it. */
+  record(seconds: number, facts: MessageFacts, outcome: Outcome, key = metricKey(facts, outcome)): void {
     const series = this.#series.get(key) ?? this.#newSeries(key, facts, outcome);
     let bucket = 0;
     while (bucket < this.boundaries.length && seconds > this.boundaries[bucket]!) bucket++;

@@ -160,7 +160,7 @@ export async function startTelemetry(env: Env, version: string, log: Logger): Pr
     propagator: new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), baggage] }),
     baggage,
     sampler: samplerFromEnv(st, env),
-    recordDuration: (seconds, facts, outcome) => metric.histogram?.record(seconds, facts, outcome),
+    recordDuration: (seconds, facts, outcome, series) => metric.histogram?.record(seconds, facts, outcome, series),
     exportSpans: (spans, count, done) => exporter.export(spans, count, done),
     shutdown: async () => void (await Promise.allSettled([exporter.shutdown(), metric.shutdown()])),
   };

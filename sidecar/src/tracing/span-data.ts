@@ -20,8 +20,11 @@ const NO_LINKS: readonly LinkData[] = Object.freeze([]);
 /** How many spans a record stands for (spansOf's length), known before they are built. */
 export const spanCount = (record: SpanRecord): 1 | 2 => (record.hop ? 2 : 1);
 
-/** The record's spans; `outcome` is its answer's outcome on the server side (outcomeOf), which the caller has. */
-export function spansOf(record: SpanRecord, outcome: Outcome): readonly SpanData[] {
+/**
+ * The record's spans; `outcome` is its answer's outcome on the server side (outcomeOf) and `series` their metricKey,
+ * which the caller has.
+ */
+export function spansOf(record: SpanRecord, outcome: Outcome, series: string): readonly SpanData[] {
   const { facts, answer } = record;
   const server: SpanData = {
     traceId: record.traceId,
@@ -33,7 +36,7 @@ export function spansOf(record: SpanRecord, outcome: Outcome): readonly SpanData
     kind: SERVER,
     startMs: record.startMs,
     endMs: record.endMs,
-    attributes: (out: AttributeSink) => serverAttributes(facts, outcome, out),
+    attributes: (out: AttributeSink) => serverAttributes(facts, outcome, out, series),
     links: record.link ? [{ ...record.link, remote: true }] : NO_LINKS,
     error: outcome.error,
     traceFlags: record.traceFlags,

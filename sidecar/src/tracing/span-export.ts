@@ -11,7 +11,7 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 
 import type { Logger } from '../log.ts';
 import type { Env } from './enabled.ts';
-import { type MessageFacts, type Outcome, outcomeOf } from './attributes.ts';
+import { type MessageFacts, metricKey, type Outcome, outcomeOf } from './attributes.ts';
 import { encodeSpan, ProtoWriter } from './otlp-encoding.ts';
 import { spanCount, spansOf } from './span-data.ts';
 import type { SpanRecord } from './span-record.ts';
@@ -26,8 +26,11 @@ export interface BatchLimits {
 export interface ExportSeam {
   /** Sends one export request with the spans `spans` holds (and takes them out of it). */
   exportSpans(spans: ProtoWriter, count: number, done: (result: ExportResult) => void): void;
-  /** One mcp.server.operation.duration sample, of the message these facts describe, answered with this outcome. */
-  recordDuration(seconds: number, facts: MessageFacts, outcome: Outcome): void;
+  /**
+   * One mcp.server.operation.duration sample, of the message these facts describe, answered with this outcome;
+   * `series` is their metricKey.
+   */
+  recordDuration(seconds: number, facts: MessageFacts, outcome: Outcome, series: string): void;
 }
 
 export function limitsFromEnv(env: Env): BatchLimits {
@@ -62,13 +65,15 @@ export class SpanExport {
   push(record: SpanRecord): void {
     const { facts, answer } = record;
     const outcome = outcomeOf(facts.method, answer, 'server');
-    this.#seam.recordDuration((record.endMs - record.startMs) / 1000, facts, outcome);
+    // One key for the duration's series and the SERVER span's attribute group: they are the same attributes.
+    const series = metricKey(facts, outcome);
+    this.#seam.recordDuration((record.endMs - record.startMs) / 1000, facts, outcome, series);
     const count = spanCount(record);
     if (this.#waiting + this.#inFlightSpans + count > this.#limits.maxQueueSize) {
       this.problems.dropped += count;
       return;
     }
-    for (const span of spansOf(record, outcome)) encodeSpan(this.#batch, span);
+    for (const span of spansOf(record, outcome, series)) encodeSpan(this.#batch, span);
     this.#waiting += count;
     if (this.#waiting >= this.#limits.maxExportBatchSize) this.#exportNow();
     else this.#timer ??= setTimeout(() => this.#exportNow(), this.#limits.scheduledDelayMillis).unref();

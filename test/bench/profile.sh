@@ -13,12 +13,9 @@ bridge=$!
 trap 'kill "$bridge" 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null; do sleep 0.2; done
 
-headers=(-H 'content-type: application/json' -H 'accept: application/json, text/event-stream')
-session=$(curl -si "${headers[@]}" "http://127.0.0.1:$port/mcp" -d '{"jsonrpc":"2.0","id":0,"method":"initialize",
-  "params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"profile","version":"1"}}}' |
-  tr -d '\r' | awk 'tolower($1) == "mcp-session-id:" { print $2 }')
-curl -sf "${headers[@]}" -H "mcp-session-id: $session" -H 'mcp-protocol-version: 2025-11-25' \
-  "http://127.0.0.1:$port/mcp" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+# shellcheck source=mcp-session.sh
+source test/bench/mcp-session.sh
+session=$(mcp_session "$port")
 
 MCP_SESSION_ID="$session" wrk -t2 -c16 -d"${duration}s" -s test/bench/mcp-call.lua "http://127.0.0.1:$port/mcp" |
   tee "$out/wrk.txt" | grep -E 'Requests/sec|Latency'

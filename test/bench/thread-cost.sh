@@ -17,12 +17,8 @@ taskset -c 0 node -e "require('node:http').createServer((q, s) => { q.resume(); 
   .listen($sink_port, '127.0.0.1')" &
 pids+=($!)
 
-headers=(-H 'content-type: application/json' -H 'accept: application/json, text/event-stream')
-open_session() {
-  curl -si "${headers[@]}" "http://127.0.0.1:$port/mcp" -d '{"jsonrpc":"2.0","id":0,"method":"initialize",
-    "params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"thread-cost","version":"1"}}}' |
-    tr -d '\r' | awk 'tolower($1) == "mcp-session-id:" { print $2 }'
-}
+# shellcheck source=mcp-session.sh
+source test/bench/mcp-session.sh
 load() { MCP_SESSION_ID="$1" taskset -c 0 wrk -t2 -c16 -d"$2s" -s test/bench/mcp-call.lua "http://127.0.0.1:$port/mcp"; }
 # "<thread name> <CPU ticks>" for every thread of the process.
 threads() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' _ <"$t/comm") $(awk '{ print $14 + $15 }' "$t/stat")"; done; }
@@ -36,9 +32,7 @@ one_run() {
   pids+=("$bridge")
   until curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null; do sleep 0.2; done
   local session
-  session=$(open_session)
-  curl -sf "${headers[@]}" -H "mcp-session-id: $session" -H 'mcp-protocol-version: 2025-11-25' \
-    "http://127.0.0.1:$port/mcp" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+  session=$(mcp_session "$port")
   load "$session" 2 >/dev/null # warm-up
   threads "$bridge" >"$out/before"
   local calls

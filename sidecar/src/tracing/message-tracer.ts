@@ -104,12 +104,12 @@ export class SpanTracer {
 
   /** The parent: `_meta`'s trace context when valid, else the headers'; both present and different → a link. */
   #parent(meta: Carrier | undefined, headers: Carrier): Parent {
-    if (typeof meta?.['traceparent'] !== 'string' && headers['traceparent'] === undefined) return NO_PARENT;
+    const inMeta = typeof meta?.['traceparent'] === 'string';
+    const inHeaders = headers['traceparent'] !== undefined;
+    if (!inMeta && !inHeaders) return NO_PARENT;
     const { propagator } = this.#s;
-    const fromMeta =
-      typeof meta?.['traceparent'] === 'string' ? propagator.extract(ROOT_CONTEXT, meta, GETTER) : undefined;
-    const fromHeaders =
-      headers['traceparent'] === undefined ? undefined : propagator.extract(ROOT_CONTEXT, headers, GETTER);
+    const fromMeta = inMeta ? propagator.extract(ROOT_CONTEXT, meta, GETTER) : undefined;
+    const fromHeaders = inHeaders ? propagator.extract(ROOT_CONTEXT, headers, GETTER) : undefined;
     const metaSpan = fromMeta && trace.getSpanContext(fromMeta);
     const headerSpan = fromHeaders && trace.getSpanContext(fromHeaders);
     if (metaSpan && isSpanContextValid(metaSpan)) {

@@ -46,9 +46,11 @@ const IS_REMOTE = 0x200;
 const STATUS_ERROR = 2;
 const LENGTH_DELIMITED = 2;
 
-function nibble(hex: string, at: number): number {
-  const code = hex.charCodeAt(at) | 0x20; // lowercase
-  return code <= 0x39 ? code - 0x30 : code - 0x57;
+/** A hex digit's value by its character code (either case); other characters read as 0. */
+const HEX_VALUE = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) {
+  HEX_VALUE[digit.toString(16).charCodeAt(0)] = digit;
+  HEX_VALUE[digit.toString(16).toUpperCase().charCodeAt(0)] = digit;
 }
 
 /** A protobuf writer: fields appended to one buffer, a message's length patched in when it ends. */
@@ -72,6 +74,10 @@ export class ProtoWriter {
   }
 
   varint(value: number): void {
+    if (value < 0x80 && this.#pos < this.#buf.length) {
+      this.#buf[this.#pos++] = value;
+      return;
+    }
     this.#room(10);
     while (value > 0x7f) {
       this.#buf[this.#pos++] = (value & 0x7f) | 0x80;
@@ -124,7 +130,11 @@ export class ProtoWriter {
     this.varint(bytes);
     this.#room(bytes);
     const buf = this.#buf;
-    for (let i = 0; i < bytes; i++) buf[this.#pos++] = (nibble(hex, 2 * i) << 4) | nibble(hex, 2 * i + 1);
+    const at = this.#pos;
+    for (let i = 0; i < bytes; i++) {
+      buf[at + i] = (HEX_VALUE[hex.charCodeAt(2 * i) & 0x7f]! << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1) & 0x7f]!;
+    }
+    this.#pos = at + bytes;
   }
 
   /** Bytes as they are: fields encoded before (`since`). */
@@ -148,7 +158,18 @@ export class ProtoWriter {
   fixed32(field: number, value: number): void {
     this.tag(field, 5);
     this.#room(4);
-    this.#pos = this.#buf.writeUInt32LE(value >>> 0, this.#pos);
+    this.#uint32(value >>> 0);
+  }
+
+  /** Four bytes, little-endian (the caller has made room). */
+  #uint32(value: number): void {
+    const buf = this.#buf;
+    const at = this.#pos;
+    buf[at] = value;
+    buf[at + 1] = value >>> 8;
+    buf[at + 2] = value >>> 16;
+    buf[at + 3] = value >>> 24;
+    this.#pos = at + 4;
   }
 
   double(field: number, value: number): void {
@@ -170,8 +191,8 @@ export class ProtoWriter {
     const high = Math.floor(upper / 65536) + Math.floor(lower / 4294967296) + Math.floor(low / 4294967296);
     this.tag(field, 1);
     this.#room(8);
-    this.#pos = this.#buf.writeUInt32LE(low % 4294967296, this.#pos);
-    this.#pos = this.#buf.writeUInt32LE(high >>> 0, this.#pos);
+    this.#uint32(low % 4294967296);
+    this.#uint32(high >>> 0);
   }
 
   /** Starts an embedded message; returns what `end` needs. One byte is kept for the length, more made if needed. */
@@ -183,6 +204,10 @@ export class ProtoWriter {
 
   end(start: number): void {
     const length = this.#pos - start - 1;
+    if (length < 0x80) {
+      this.#buf[start] = length; // the byte kept for it (most messages are this short)
+      return;
+    }
     let extra = 0;
     for (let rest = length >>> 7; rest > 0; rest >>>= 7) extra++;
     if (extra > 0) {

@@ -5,13 +5,14 @@
 // median of 7 rounds in µs per call. In the bridge the same code costs two to three times as much (its caches are
 // shared with the whole HTTP path; test/bench/README, "Profile"), so read these figures against each other.
 
-import { metricKey, type MessageFacts, outcomeOf } from '../../sidecar/src/tracing/attributes.ts';
-import { DurationHistogram } from '../../sidecar/src/tracing/duration-histogram.ts';
+import { metricKey, outcomeOf } from '../../sidecar/src/tracing/attributes.ts';
+import { DURATION_BOUNDARIES, DurationHistogram } from '../../sidecar/src/tracing/duration-histogram.ts';
 import { RandomIds } from '../../sidecar/src/tracing/ids.ts';
 import { encodeSpan, ProtoWriter } from '../../sidecar/src/tracing/otlp-encoding.ts';
 import { spansOf } from '../../sidecar/src/tracing/span-data.ts';
 import { SpanExport } from '../../sidecar/src/tracing/span-export.ts';
 import type { SpanRecord } from '../../sidecar/src/tracing/span-record.ts';
+import { echoCallFacts } from '../../sidecar/test/tracing/message-facts.ts';
 
 const RECORDS = 4096;
 const calls = Number(process.argv[2] ?? 400_000);
@@ -19,27 +20,19 @@ const ids = new RandomIds();
 const reuse = new ArrayBuffer(1 << 21);
 
 function echoCall(i: number): SpanRecord {
-  const facts: MessageFacts = {
-    method: 'tools/call',
+  const facts = echoCallFacts({
     target: JSON.parse('"echo"') as string, // not a literal: the bridge's names come out of JSON.parse too
-    uri: undefined,
     id: i,
-    era: 'legacy-session',
-    protocolVersion: '2025-11-25',
     sessionId: crypto.randomUUID(),
-    peerSource: 'anonymous',
-    peerSpiffe: undefined,
-    httpVersion: '1.1',
-    clientAddress: '127.0.0.1',
     clientPort: 40_000 + (i % 16),
-  };
+  });
   const startMs = performance.timeOrigin + performance.now();
   const hop = { spanId: ids.spanId(), upstreamId: i + 1, startMs: startMs + 0.05 };
   const own = { traceId: ids.traceId(), spanId: ids.spanId(), traceFlags: 1, traceState: undefined };
   return { facts, ...own, parent: undefined, link: undefined, startMs, endMs: startMs + 0.4, hop, answer: {} };
 }
 
-const histogram = new DurationHistogram([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
+const histogram = new DurationHistogram(DURATION_BOUNDARIES);
 const limits = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000 };
 const queue = new SpanExport(
   {

@@ -31,6 +31,9 @@ interface Series {
   max: number;
 }
 
+/** The bucket boundaries, in seconds, that the MCP semantic conventions give mcp.server.operation.duration. */
+export const DURATION_BOUNDARIES: readonly number[] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
 const OVERFLOW = Object.freeze({ 'otel.metric.overflow': true });
 
 export class DurationHistogram {

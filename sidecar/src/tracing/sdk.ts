@@ -15,7 +15,7 @@ import type { Sampler } from '@opentelemetry/sdk-trace';
 import type { CollectionResult, HistogramMetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 
 import type { Logger } from '../log.ts';
-import { DurationHistogram } from './duration-histogram.ts';
+import { DURATION_BOUNDARIES, DurationHistogram } from './duration-histogram.ts';
 import type { Env } from './enabled.ts';
 import type { Sampling } from './message-tracer.ts';
 import { startSendThread } from './send-thread.ts';
@@ -26,8 +26,6 @@ import type { ExportSeam } from './span-export.ts';
 export interface Telemetry extends Sampling, ExportSeam {
   shutdown(): Promise<void>;
 }
-
-const BOUNDARIES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
 function samplerFromEnv(st: typeof SdkTrace, env: Env): Sampler {
   const arg = Number(env['OTEL_TRACES_SAMPLER_ARG']);
@@ -134,7 +132,7 @@ function durationProducer(loaded: Loaded, histogram: DurationHistogram, delta: b
 function durationMetric(loaded: Loaded, from: Origin, env: Env) {
   const [, core, , , sm, { OTLPMetricExporter }] = loaded;
   if (env['OTEL_METRICS_EXPORTER']?.trim().toLowerCase() === 'none') return { histogram: undefined, shutdown: noop };
-  const histogram = new DurationHistogram(BOUNDARIES);
+  const histogram = new DurationHistogram(DURATION_BOUNDARIES);
   const exporter = new OTLPMetricExporter();
   const delta = exporter.selectAggregationTemporality(sm.InstrumentType.HISTOGRAM) === sm.AggregationTemporality.DELTA;
   const reader = new sm.PeriodicExportingMetricReader({

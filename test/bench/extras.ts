@@ -7,11 +7,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+/** Where `bare-traced` exports its spans (`sidecar-traced` uses the standard /v1/traces). */
+export const BARE_TRACES_PATH = '/bare/v1/traces';
+
 export type BenchExtras = {
   readonly tls: { readonly cert: string; readonly key: string };
   readonly otlpEndpoint: string;
-  /** Span export requests the sink received (to show the traced row really exported). */
-  exports(): number;
+  /** Span export requests the sink received on a path (to show a traced row really exported). */
+  exports(path: string): number;
   close(): Promise<void>;
 };
 
@@ -32,11 +35,12 @@ function selfSigned(dir: string): { cert: string; key: string } {
 }
 
 export async function startExtras(dir: string): Promise<BenchExtras> {
-  let exports = 0;
+  const exports = new Map<string, number>();
   const sink: Server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      if (req.url === '/v1/traces') exports += 1;
+      const path = req.url ?? '';
+      exports.set(path, (exports.get(path) ?? 0) + 1);
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
@@ -44,7 +48,7 @@ export async function startExtras(dir: string): Promise<BenchExtras> {
   return {
     tls: selfSigned(dir),
     otlpEndpoint: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
-    exports: () => exports,
+    exports: (path) => exports.get(path) ?? 0,
     close: () => new Promise<void>((resolve) => sink.close(() => resolve())),
   };
 }

@@ -197,15 +197,24 @@ export function pairedRatio(a: ThroughputResult, b: ThroughputResult): number | 
   return ratios[Math.floor((ratios.length - 1) / 2)];
 }
 
+/** Each feature row and the row it is read against: the bridge's features against the plain shared bridge, and
+ * Node's own TLS (a server doing nothing else) against the bare ceiling, so the two TLS costs sit side by side. */
+const FEATURE_PAIRS = [
+  ['sidecar-tls', 'sidecar-shared'],
+  ['sidecar-traced', 'sidecar-shared'],
+  ['bare-tls', 'bare'],
+  ['bare-traced', 'bare'],
+] as const;
+
 /**
- * The cost of a feature, read against the plain shared bridge of the same run: calls/s (the ratio of the median
- * rounds, and the median of the rounds' ratios) and CPU per call.
+ * The cost of a feature, read against the same target without it in the same run: calls/s (the ratio of the median
+ * rounds, and the median of the rounds' ratios) and CPU per call, with the CPU the feature adds to a call.
  */
 export function featureTable(results: TargetResult[], connections: number[]): string | undefined {
-  const plain = results.find((t) => t.id === 'sidecar-shared');
   const rows: Row[] = [];
-  for (const id of ['sidecar-tls', 'sidecar-traced'] as const) {
+  for (const [id, plainId] of FEATURE_PAIRS) {
     const t = results.find((r) => r.id === id);
+    const plain = results.find((r) => r.id === plainId);
     if (!plain || !t) continue;
     for (const c of connections) {
       const [a, b] = [runAt(t, c), runAt(plain, c)];
@@ -216,14 +225,16 @@ export function featureTable(results: TargetResult[], connections: number[]): st
           ratio(pairedRatio(a, b), 1),
           fixed(a.cpuMsPerCall, 3),
           fixed(b.cpuMsPerCall, 3),
+          fixed((a.cpuMsPerCall - b.cpuMsPerCall) * 1000, 1),
         ]),
       });
     }
   }
   if (rows.length === 0) return undefined;
   return render(
-    'Feature cost against mcp-sidecar shared (same run, interleaved rounds)',
-    ['calls/s', 'plain calls/s', '÷ plain', '÷ plain, paired', 'CPU ms/call', 'plain CPU ms/call'],
+    'Feature cost against the same target without it (mcp-sidecar shared; bare node:http for bare node:https), ' +
+      'same run, interleaved rounds',
+    ['calls/s', 'plain calls/s', '÷ plain', '÷ plain, paired', 'CPU ms/call', 'plain CPU ms/call', '+CPU µs/call'],
     rows,
   );
 }

@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { BARE_TRACES_PATH } from './extras.ts';
+
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
 // The mcp-sidecar rows run the compiled build (`npm run bench` builds first): that is what the images ship, and it
@@ -19,6 +21,8 @@ type FeatureId = 'sidecar-tls' | 'sidecar-traced';
 /** `…@base`: the same bridge built from the --baseline revision. */
 export type TargetId =
   | 'bare'
+  | 'bare-tls'
+  | 'bare-traced'
   | SidecarId
   | `${SidecarId}-2026`
   | FeatureId
@@ -60,6 +64,8 @@ export type TargetDef = {
 
 export const TARGET_IDS: TargetId[] = [
   'bare',
+  'bare-tls',
+  'bare-traced',
   'sidecar-shared',
   'sidecar-shared-2026',
   'sidecar-per-session',
@@ -129,6 +135,36 @@ const bare: TargetDef = {
     command: process.execPath,
     args: [join(BENCH_DIR, 'bare-server.ts'), '--host', '127.0.0.1', '--port', String(ctx.port)],
   }),
+};
+
+/** The ceiling over node:https, with the TLS row's certificate: what Node's TLS costs a server doing nothing else. */
+const bareTls: TargetDef = {
+  ...bare,
+  id: 'bare-tls',
+  label: 'bare node:https',
+  scheme: 'https',
+  launch: (ctx) => {
+    const launch = bare.launch(ctx);
+    return { ...launch, args: [...launch.args, '--tls-cert', ctx.tls.cert, '--tls-key', ctx.tls.key] };
+  },
+};
+
+/**
+ * The ceiling with the OpenTelemetry SDK's spans for each call (sdk-spans.ts), exported to the same sink as
+ * `sidecar-traced` but on a path of its own (BARE_TRACES_PATH), so the sink counts the two apart.
+ */
+const bareTraced: TargetDef = {
+  ...bare,
+  id: 'bare-traced',
+  label: 'bare node:http, OTel SDK 100 %',
+  launch: (ctx) => {
+    const launch = bare.launch(ctx);
+    const env = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${ctx.otlpEndpoint}${BARE_TRACES_PATH}`,
+      OTEL_TRACES_SAMPLER: 'always_on',
+    };
+    return { ...launch, args: [...launch.args, '--trace-sdk'], env };
+  },
 };
 
 const supergateway: TargetDef = {
@@ -259,7 +295,7 @@ export function targetsFor(baseline: OtherBuild | undefined): TargetDef[] {
   const base = baseline ? [sidecar('shared', baseline), sidecar('per-session', baseline)] : [];
   const modern = [sidecar('shared', undefined, '2026-07-28'), sidecar('per-session', undefined, '2026-07-28')];
   const features = [feature('sidecar-tls'), feature('sidecar-traced')];
-  const rows = [bare, sidecar('shared'), sidecar('per-session'), ...modern, ...features, ...base];
+  const rows = [bare, bareTls, bareTraced, sidecar('shared'), sidecar('per-session'), ...modern, ...features, ...base];
   return [...rows, supergateway, mcpProxy, ...httpRows];
 }
 

@@ -107,7 +107,9 @@ export class MrtrCall {
   /** The server asks for input while handling the call. */
   serverRequest(request: JsonRpcRequest): Action[] {
     const method = request.method;
-    if (this.#phase === 'done') return [refuse(request, 'abandoned')];
+    // After the call's answer (kept for the client's retry, or sent) no round can carry a question: refuse it now,
+    // or it would wait for an answer that never comes.
+    if (this.#phase === 'done' || this.#final !== undefined) return [refuse(request, 'abandoned')];
     const entry = this.#entry(request);
     const answer = this.#prefilled.get(entry.key);
     if (answer !== undefined) {

@@ -138,6 +138,22 @@ describe('MrtrCall', () => {
     ]);
   });
 
+  it('a question asked after the server answered, while the client is away, is refused at once', () => {
+    // Found by the property below (seed -1277029028): the question waited for a round that never came.
+    const call = new MrtrCall(ALL, undefined);
+    const first = ask('elicitation/create');
+    call.serverRequest(first);
+    call.windowClosed();
+    expect(call.final(final)).toEqual([
+      { kind: 'refuse', upstreamId: first.id, method: 'elicitation/create', why: 'abandoned' },
+    ]);
+    const late = ask('elicitation/create');
+    expect(call.serverRequest(late)).toEqual([
+      { kind: 'refuse', upstreamId: late.id, method: 'elicitation/create', why: 'abandoned' },
+    ]);
+    expect(call.retry({ round: 1, inputResponses: {} })).toEqual([{ kind: 'final', response: final }]);
+  });
+
   it('property: every question the server asks is answered or refused exactly once, whatever the client does', () => {
     type Step =
       | { kind: 'ask'; method: string; key?: string }

@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-/** Where `bare-traced` exports its spans (`sidecar-traced` uses the standard /v1/traces). */
-export const BARE_TRACES_PATH = '/bare/v1/traces';
+/** Where each traced row's spans arrive at the sink: the standard path, and one of its own for `bare-traced`. */
+export const TRACES_PATH = { 'sidecar-traced': '/v1/traces', 'bare-traced': '/bare/v1/traces' } as const;
 
 export type BenchExtras = {
   readonly tls: { readonly cert: string; readonly key: string };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { USAGE, parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { installCleanup, isStopping, processesCarrying, sweepStrays } from './proc-group.ts';
-import { BARE_TRACES_PATH, startExtras } from './extras.ts';
+import { startExtras, TRACES_PATH } from './extras.ts';
 import { NOISY_LOAD, idleCheck, machineInfo, printTables, writeResults } from './report.ts';
 import { idleSessions, newSessions, openBenchSession, throughput } from './scenarios.ts';
 import { startTarget, stopTarget } from './target-process.ts';
@@ -207,13 +207,10 @@ async function main(): Promise<number> {
   const strays = sweepStrays(run.marker);
   if (strays > 0) log(`killed ${strays} stray process(es) left behind by targets`);
   await run.extras.close();
-  if (options.only.includes('sidecar-traced')) {
-    log(`traced row: ${run.extras.exports('/v1/traces')} span exports received by the OTLP sink`);
-    log(`traced row: ${droppedSpans(run.logDir, 'sidecar-traced')} spans dropped by the bridge`);
-  }
-  if (options.only.includes('bare-traced')) {
-    log(`bare traced row: ${run.extras.exports(BARE_TRACES_PATH)} span exports received by the OTLP sink`);
-    log(`bare traced row: ${droppedSpans(run.logDir, 'bare-traced')} spans dropped by the SDK`);
+  for (const [id, path] of Object.entries(TRACES_PATH) as [TracedRow, string][]) {
+    if (!options.only.includes(id)) continue;
+    log(`${id}: ${run.extras.exports(path)} span exports received by the OTLP sink`);
+    log(`${id}: ${droppedSpans(run.logDir, id)} spans dropped`);
   }
   printTables(results, options);
   const finishedAt = new Date().toISOString();
@@ -223,11 +220,13 @@ async function main(): Promise<number> {
   return results.some((r) => r.available && r.reason) ? 1 : 0;
 }
 
+type TracedRow = keyof typeof TRACES_PATH;
+
 /**
  * Spans a traced row reported dropping (a full export queue): one that dropped spans did less work. The bridge logs
  * `"dropped_spans":N`; the SDK (bare-traced, through its diag logger) `Dropped N spans`.
  */
-function droppedSpans(logDir: string, id: 'sidecar-traced' | 'bare-traced'): number {
+function droppedSpans(logDir: string, id: TracedRow): number {
   const file = join(logDir, `${id}.log`);
   if (!existsSync(file)) return 0;
   const counts = readFileSync(file, 'utf8').matchAll(/"dropped_spans":(\d+)|Dropped (\d+) spans/g);

@@ -197,8 +197,11 @@ export function pairedRatio(a: ThroughputResult, b: ThroughputResult): number | 
   return ratios[Math.floor((ratios.length - 1) / 2)];
 }
 
-/** Each feature row and the row it is read against: the bridge's features against the plain shared bridge, and
- * Node's own TLS (a server doing nothing else) against the bare ceiling, so the two TLS costs sit side by side. */
+/**
+ * Each feature row and the row it is read against: the bridge's features against the plain shared bridge, and Node's
+ * own TLS and the OpenTelemetry SDK's tracing (in a server doing nothing else) against the bare ceiling, so each
+ * feature's two costs sit side by side.
+ */
 const FEATURE_PAIRS = [
   ['sidecar-tls', 'sidecar-shared'],
   ['sidecar-traced', 'sidecar-shared'],
@@ -232,7 +235,7 @@ export function featureTable(results: TargetResult[], connections: number[]): st
   }
   if (rows.length === 0) return undefined;
   return render(
-    'Feature cost against the same target without it (mcp-sidecar shared; bare node:http for bare node:https), ' +
+    'Feature cost against the same target without it (mcp-sidecar shared; bare node:http for the bare rows), ' +
       'same run, interleaved rounds',
     ['calls/s', 'plain calls/s', '÷ plain', '÷ plain, paired', 'CPU ms/call', 'plain CPU ms/call', '+CPU µs/call'],
     rows,

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { BARE_TRACES_PATH } from './extras.ts';
+import { TRACES_PATH } from './extras.ts';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
@@ -151,7 +151,7 @@ const bareTls: TargetDef = {
 
 /**
  * The ceiling with the OpenTelemetry SDK's spans for each call (sdk-spans.ts), exported to the same sink as
- * `sidecar-traced` but on a path of its own (BARE_TRACES_PATH), so the sink counts the two apart.
+ * `sidecar-traced` but on a path of its own (TRACES_PATH), so the sink counts the two apart.
  */
 const bareTraced: TargetDef = {
   ...bare,
@@ -160,7 +160,7 @@ const bareTraced: TargetDef = {
   launch: (ctx) => {
     const launch = bare.launch(ctx);
     const env = {
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${ctx.otlpEndpoint}${BARE_TRACES_PATH}`,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${ctx.otlpEndpoint}${TRACES_PATH['bare-traced']}`,
       OTEL_TRACES_SAMPLER: 'always_on',
     };
     return { ...launch, args: [...launch.args, '--trace-sdk'], env };
